@@ -1,0 +1,1 @@
+"""The Teams edge: everything that imports botbuilder lives here."""

@@ -1,0 +1,136 @@
+"""Settings from the environment, checked once at start-up so a bad configuration stops the app, saying why."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from debrief.model import NominationRules
+from storage.database import DEFAULT_DATABASE_URL
+
+
+class SettingsError(Exception):
+    """The app must not start with these settings; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 3978
+    database_url: str = DEFAULT_DATABASE_URL
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "SingleTenant"
+    app_tenant_id: str = ""
+    allowed_tenants: frozenset[str] = frozenset()
+    development: bool = False
+    """Anonymous (unauthenticated) mode: only with DEBRIEF_ENVIRONMENT=development and no app id."""
+    bot_id: str = ""
+    """The bot's id as Teams knows it: the app id, or the Playground's bot id in development."""
+    directory_file: Path = Path("infra/directory.dev.toml")
+    review_team_channel_id: str = ""
+    nomination_rules: NominationRules = field(default_factory=NominationRules)
+    openid_metadata_url: str | None = None
+    token_issuer: str | None = None
+    dispatch_interval_s: float = 1.0
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.app_id
+
+    # The attribute names botbuilder's configuration classes read.
+    @property
+    def APP_ID(self) -> str:  # noqa: N802
+        return self.app_id
+
+    @property
+    def APP_PASSWORD(self) -> str:  # noqa: N802
+        return self.app_password
+
+    @property
+    def APP_TYPE(self) -> str:  # noqa: N802
+        return self.app_type
+
+    @property
+    def APP_TENANTID(self) -> str:  # noqa: N802
+        return self.app_tenant_id
+
+    @property
+    def TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL(self) -> str | None:  # noqa: N802
+        return self.openid_metadata_url
+
+    @property
+    def TO_BOT_FROM_CHANNEL_TOKEN_ISSUER(self) -> str | None:  # noqa: N802
+        return self.token_issuer
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    development = env.get("DEBRIEF_ENVIRONMENT", "production").strip().lower() == "development"
+    app_id = env.get("MicrosoftAppId", "").strip()
+    app_password = env.get("MicrosoftAppPassword", "").strip()
+    app_type = env.get("MicrosoftAppType", "SingleTenant").strip() or "SingleTenant"
+    app_tenant_id = env.get("MicrosoftAppTenantId", "").strip()
+
+    if not app_id and not development:
+        raise SettingsError(
+            "MicrosoftAppId is not set, so the bot would accept unauthenticated requests. Set MicrosoftAppId "
+            "(and MicrosoftAppPassword and MicrosoftAppTenantId), or set DEBRIEF_ENVIRONMENT=development "
+            "to run anonymously on your own machine."
+        )
+    if app_id and app_type.lower() != "userassignedmsi" and not app_password:
+        raise SettingsError("MicrosoftAppId is set but MicrosoftAppPassword is not; set both.")
+    if app_id and app_type.lower() in ("singletenant", "userassignedmsi") and not app_tenant_id:
+        raise SettingsError(f"MicrosoftAppType is {app_type}: set MicrosoftAppTenantId to the force's tenant id.")
+
+    tenants = frozenset(t.strip() for t in env.get("DEBRIEF_ALLOWED_TENANTS", "").split(",") if t.strip())
+    if not tenants and app_tenant_id:
+        tenants = frozenset({app_tenant_id})
+    if not tenants:
+        raise SettingsError(
+            "No tenant is allowed to use the bot: set DEBRIEF_ALLOWED_TENANTS (comma-separated tenant ids) "
+            "or MicrosoftAppTenantId."
+        )
+
+    try:
+        port = int(env.get("PORT", "3978"))
+    except ValueError:
+        raise SettingsError(f"PORT must be a number, not {env.get('PORT')!r}.") from None
+
+    rules = NominationRules()
+    if pattern := env.get("DEBRIEF_REFERENCE_PATTERN", "").strip():
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise SettingsError(f"DEBRIEF_REFERENCE_PATTERN is not a valid pattern: {error}.") from None
+        hint = env.get("DEBRIEF_REFERENCE_HINT", "").strip() or f"a reference matching {pattern}"
+        rules = NominationRules(reference_pattern=pattern, reference_hint=hint)
+
+    directory_file = Path(env.get("DEBRIEF_DIRECTORY_FILE", "infra/directory.dev.toml"))
+    if not directory_file.is_file():
+        raise SettingsError(f"DEBRIEF_DIRECTORY_FILE {directory_file} does not exist.")
+    review_channel = env.get("DEBRIEF_REVIEW_TEAM_CHANNEL_ID", "").strip()
+    if not review_channel:
+        raise SettingsError("Set DEBRIEF_REVIEW_TEAM_CHANNEL_ID to the review team's channel id.")
+
+    return Settings(
+        host=env.get("HOST", "127.0.0.1"),
+        port=port,
+        database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+        app_id=app_id,
+        app_password=app_password,
+        app_type=app_type,
+        app_tenant_id=app_tenant_id,
+        allowed_tenants=tenants,
+        development=development,
+        bot_id=app_id or env.get("DEBRIEF_DEV_BOT_ID", "").strip(),
+        directory_file=directory_file,
+        review_team_channel_id=review_channel,
+        nomination_rules=rules,
+        openid_metadata_url=env.get("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL") or None,
+        token_issuer=env.get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER") or None,
+        dispatch_interval_s=float(env.get("DEBRIEF_DISPATCH_INTERVAL_S", "1.0")),
+    )

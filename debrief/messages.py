@@ -1,0 +1,29 @@
+"""What the process wants said to whom. The outbox stores these with the change; the bot renders and sends them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    TRIAGE_REQUESTED = "triage.requested"
+    """Start a thread in the review team's channel with the triage card."""
+    TRIAGE_CARD_CHANGED = "triage.card_changed"
+    """Show the triage card's new state to everyone in the thread."""
+    TRIAGE_OUTCOME = "triage.outcome"
+    """Tell the nominator what the review team decided, or what more it needs."""
+
+
+class Audience(StrEnum):
+    REVIEW_TEAM_CHANNEL = "review_team_channel"
+    TRIAGE_THREAD = "triage_thread"
+    PERSON = "person"
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    kind: MessageKind
+    case_id: int
+    audience: Audience
+    person_id: str | None = None

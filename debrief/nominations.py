@@ -1,0 +1,55 @@
+"""Step 1 of the practice: anyone in the force may put an incident forward for a rapid debrief."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from debrief.errors import DuplicateIncident, NotFound
+from debrief.messages import Audience, MessageKind, OutboundMessage
+from debrief.model import Case, NominationRules, Person, parse_nomination
+from debrief.permissions import Actor, Permission, authorise
+from debrief.ports import UnitOfWork
+
+
+async def nominate(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    form: dict[str, object],
+    now: datetime,
+    rules: NominationRules,
+    sios: dict[str, Person],
+) -> Case:
+    """Open a case from a nomination and ask the review team to triage it.
+
+    Bad input raises InvalidInput before anything is stored; an incident that already has a case raises
+    DuplicateIncident with that case's number.
+    """
+    nomination = parse_nomination(form, now=now, rules=rules, sios=sios)
+    async with uow:
+        case = Case(
+            nomination=nomination,
+            nominator=Person(actor.user_id, actor.name),
+            nominated_at=now,
+        )
+        await authorise(uow, actor, Permission.NOMINATE, case, now=now)
+        existing = await uow.cases.get_by_reference(nomination.incident_reference)
+        if existing is not None:
+            raise DuplicateIncident(nomination.incident_reference, existing.case_number)
+        case = await uow.cases.add(case)
+        assert case.id is not None
+        uow.outbox.add(OutboundMessage(MessageKind.TRIAGE_REQUESTED, case.id, Audience.REVIEW_TEAM_CHANNEL))
+        uow.mark_processed(case.id)
+        await uow.commit()
+        return case
+
+
+async def view_case(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> Case:
+    """Read a case for someone allowed to see it; the read is logged as a consultation."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise NotFound("That case no longer exists.")
+        await authorise(uow, actor, Permission.READ_CASE, case, now=now)
+        await uow.commit()
+        return case

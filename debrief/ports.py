@@ -1,0 +1,57 @@
+"""What the process needs from storage, as protocols; storage/ implements them, tests fake them."""
+
+from __future__ import annotations
+
+from typing import Protocol, Self
+
+from debrief.audit import AuditRecord
+from debrief.messages import OutboundMessage
+from debrief.model import Case
+
+
+class CaseRepository(Protocol):
+    async def get(self, case_id: int) -> Case | None: ...
+
+    async def get_by_number(self, case_number: str) -> Case | None: ...
+
+    async def get_by_reference(self, incident_reference: str) -> Case | None: ...
+
+    async def add(self, case: Case) -> Case:
+        """Store a new case, giving it its id and its case number (RD-<year>-<sequence>)."""
+        ...
+
+    async def save(self, case: Case) -> None: ...
+
+
+class AuditLog(Protocol):
+    def add(self, record: AuditRecord, *, case: Case | None = None) -> None:
+        """Queue a record for this transaction; a new case's id is filled in when the case is stored."""
+        ...
+
+
+class Outbox(Protocol):
+    def add(self, message: OutboundMessage) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: the change, its audit records, its outbound messages and the activity it answers."""
+
+    cases: CaseRepository
+    audit: AuditLog
+    outbox: Outbox
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    def mark_processed(self, case_id: int | None) -> None:
+        """Record that the activity being answered has taken effect, so a replay has no second effect."""
+        ...
+
+    async def commit(self) -> None: ...
+
+    async def commit_refusal(self) -> None:
+        """Commit only the audit records (a refused attempt); never the activity mark."""
+        ...
+
+    async def rollback(self) -> None: ...

@@ -1,0 +1,1 @@
+"""SQL edge: tables, the unit of work, repositories, the outbox table and alembic migrations."""

@@ -1,0 +1,172 @@
+"""The schema, as SQLAlchemy Core tables. Changes go through an alembic migration, never create_all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_number", String(20), nullable=False, unique=True),
+    Column("incident_reference", String(40), nullable=False, unique=True),
+    Column("operation_name", String(80)),
+    Column("incident_at", UtcDateTime(), nullable=False),
+    Column("offence_type", String(40), nullable=False),
+    Column("context", String(20), nullable=False),
+    Column("harm", String(20), nullable=False),
+    Column("policing_area", String(120), nullable=False),
+    Column("dmm_date", Date, nullable=False),
+    Column("scope_reason", Text, nullable=False),
+    Column("sio_id", String(64), nullable=False),
+    Column("sio_name", String(200), nullable=False),
+    Column("nominator_id", String(64), nullable=False, index=True),
+    Column("nominator_name", String(200), nullable=False),
+    Column("nominated_at", UtcDateTime(), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("lead_reviewer_id", String(64)),
+    Column("lead_reviewer_name", String(200)),
+    Column("merged_into_id", Id, ForeignKey("cases.id")),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+triage_decisions = Table(
+    "triage_decisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("outcome", String(30), nullable=False),
+    Column("decided_by_id", String(64), nullable=False),
+    Column("decided_by_name", String(200), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Column("lead_reviewer_id", String(64)),
+    Column("lead_reviewer_name", String(200)),
+    Column("reason", Text),
+    Column("merged_into_case_number", String(20)),
+)
+
+case_number_counters = Table(
+    "case_number_counters",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_number", Integer, nullable=False),
+)
+
+case_threads = Table(
+    "case_threads",
+    metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("purpose", String(30), primary_key=True),
+    Column("service_url", String(500), nullable=False),
+    Column("conversation_id", String(500), nullable=False),
+    Column("activity_id", String(200), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_name", String(200), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("outcome", String(10), nullable=False),
+    # No foreign key: the audit trail outlives the case content it describes (erasure keeps the log).
+    Column("case_id", BigInteger().with_variant(Integer(), "sqlite")),
+    Column("justification", Text),
+    Column("recipients", JSON, nullable=False),
+    Index("ix_audit_log_case_id_at", "case_id", "at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("audience", String(30), nullable=False),
+    Column("person_id", String(64)),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", UtcDateTime()),
+    Column("last_error", String(500)),
+    Column("sent_at", UtcDateTime()),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+processed_activities = Table(
+    "processed_activities",
+    metadata,
+    Column("activity_key", String(300), primary_key=True),
+    Column("case_id", Id),
+    Column("processed_at", UtcDateTime(), nullable=False),
+)
+
+conversation_references = Table(
+    "conversation_references",
+    metadata,
+    Column("service_url", String(500), primary_key=True),
+    Column("conversation_id", String(500), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("conversation_type", String(20), nullable=False),
+    Column("user_id", String(64)),
+    Column("reference", JSON, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_conversation_references_user_id", "user_id", "conversation_type"),
+    Index("ix_conversation_references_tenant_id_updated_at", "tenant_id", "updated_at"),
+)

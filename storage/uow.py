@@ -1,0 +1,342 @@
+"""The unit of work around one SQLAlchemy session, and the repositories the process sees through it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from debrief.audit import AuditRecord
+from debrief.errors import AlreadyProcessed, DebriefError, DuplicateIncident
+from debrief.messages import OutboundMessage
+from debrief.model import (
+    Case,
+    CaseStatus,
+    Harm,
+    IncidentContext,
+    Nomination,
+    OffenceType,
+    Person,
+    TriageDecision,
+    TriageOutcome,
+)
+from storage import tables as t
+
+
+class ConcurrentChange(DebriefError):
+    """Someone else changed the case between our read and our write; the edge retries the whole action."""
+
+
+class SqlUnitOfWork:
+    """One transaction. `activity_key` names the Teams activity being answered, for replay protection."""
+
+    def __init__(self, engine: AsyncEngine, *, activity_key: str | None = None) -> None:
+        self._engine = engine
+        self.activity_key = activity_key
+        self._connection: AsyncConnection | None = None
+        self._processed_case_id: int | None = None
+        self._mark = False
+
+    async def __aenter__(self) -> Self:
+        self._connection = await self._engine.connect()
+        await self._connection.begin()
+        self.cases = SqlCaseRepository(self)
+        self.audit = SqlAuditLog(self)
+        self.outbox = SqlOutbox(self)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._connection is not None
+        try:
+            if self._connection.in_transaction():
+                await self._connection.rollback()
+        finally:
+            await self._connection.close()
+            self._connection = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("use the unit of work inside 'async with'")
+        return self._connection
+
+    def mark_processed(self, case_id: int | None) -> None:
+        self._mark = True
+        self._processed_case_id = case_id
+
+    async def commit(self) -> None:
+        await self.audit.flush()
+        await self.outbox.flush()
+        if self._mark and self.activity_key:
+            await self.connection.execute(
+                insert(t.processed_activities).values(
+                    activity_key=self.activity_key,
+                    case_id=self._processed_case_id,
+                    processed_at=datetime.now(UTC),
+                )
+            )
+        try:
+            await self.connection.commit()
+        except IntegrityError:
+            await self._raise_if_replayed()
+            raise
+
+    async def commit_refusal(self) -> None:
+        records = self.audit.pending()
+        await self.connection.rollback()
+        await self.connection.begin()
+        self.outbox.clear()
+        for record, case in records:
+            self.audit.add(record, case=case if case is not None and case.id is not None else None)
+        await self.audit.flush()
+        await self.connection.commit()
+
+    async def rollback(self) -> None:
+        await self.connection.rollback()
+
+    async def _raise_if_replayed(self) -> None:
+        """After a constraint failure: if a concurrent delivery of the same activity won, say so."""
+        await self.connection.rollback()
+        if self.activity_key:
+            found = await find_processed_activity(self.connection, self.activity_key)
+            if found is not None:
+                raise AlreadyProcessed(found[0])
+
+
+async def find_processed_activity(connection: AsyncConnection, activity_key: str) -> tuple[int | None] | None:
+    row = (
+        await connection.execute(
+            select(t.processed_activities.c.case_id).where(t.processed_activities.c.activity_key == activity_key)
+        )
+    ).first()
+    return (row.case_id,) if row is not None else None
+
+
+class SqlCaseRepository:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, case_id: int) -> Case | None:
+        return await self._one(t.cases.c.id == case_id)
+
+    async def get_by_number(self, case_number: str) -> Case | None:
+        return await self._one(t.cases.c.case_number == case_number)
+
+    async def get_by_reference(self, incident_reference: str) -> Case | None:
+        return await self._one(t.cases.c.incident_reference == incident_reference)
+
+    async def add(self, case: Case) -> Case:
+        connection = self._uow.connection
+        year = case.nominated_at.year
+        case.case_number = f"RD-{year}-{await self._next_sequence(year):04d}"
+        try:
+            async with connection.begin_nested():
+                result = await connection.execute(insert(t.cases).values(**_case_row(case), version=1))
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            existing = await self.get_by_reference(case.nomination.incident_reference)
+            if existing is not None:
+                raise DuplicateIncident(case.nomination.incident_reference, existing.case_number) from None
+            raise
+        assert result.inserted_primary_key is not None
+        case.id = int(result.inserted_primary_key[0])
+        for decision in case.decisions:
+            await self._add_decision(case.id, decision)
+        return case
+
+    async def save(self, case: Case) -> None:
+        """Write the case's new state; fails with ConcurrentChange if it changed since it was read."""
+        assert case.id is not None
+        version = case.version
+        result = await self._uow.connection.execute(
+            update(t.cases)
+            .where(t.cases.c.id == case.id, t.cases.c.version == version)
+            .values(
+                status=case.status.value,
+                lead_reviewer_id=case.lead_reviewer.user_id if case.lead_reviewer else None,
+                lead_reviewer_name=case.lead_reviewer.name if case.lead_reviewer else None,
+                merged_into_id=case.merged_into_id,
+                version=version + 1,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"case {case.case_number} changed while this action ran")
+        case.version = version + 1
+        stored = await self._uow.connection.execute(
+            select(func.count()).select_from(t.triage_decisions).where(t.triage_decisions.c.case_id == case.id)
+        )
+        for decision in case.decisions[stored.scalar_one() :]:
+            await self._add_decision(case.id, decision)
+
+    async def _next_sequence(self, year: int) -> int:
+        """Allocate the next number for the year atomically: an upsert that returns the new value."""
+        connection = self._uow.connection
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(t.case_number_counters)
+            .values(year=year, last_number=1)
+            .on_conflict_do_update(
+                index_elements=[t.case_number_counters.c.year],
+                set_={"last_number": t.case_number_counters.c.last_number + 1},
+            )
+            .returning(t.case_number_counters.c.last_number)
+        )
+        return int((await connection.execute(statement)).scalar_one())
+
+    async def _add_decision(self, case_id: int, decision: TriageDecision) -> None:
+        await self._uow.connection.execute(
+            insert(t.triage_decisions).values(
+                case_id=case_id,
+                outcome=decision.outcome.value,
+                decided_by_id=decision.decided_by.user_id,
+                decided_by_name=decision.decided_by.name,
+                decided_at=decision.decided_at,
+                lead_reviewer_id=decision.lead_reviewer.user_id if decision.lead_reviewer else None,
+                lead_reviewer_name=decision.lead_reviewer.name if decision.lead_reviewer else None,
+                reason=decision.reason,
+                merged_into_case_number=decision.merged_into_case_number,
+            )
+        )
+
+    async def _one(self, condition: Any) -> Case | None:
+        connection = self._uow.connection
+        row = (await connection.execute(select(t.cases).where(condition))).first()
+        if row is None:
+            return None
+        decisions = (
+            await connection.execute(
+                select(t.triage_decisions)
+                .where(t.triage_decisions.c.case_id == row.id)
+                .order_by(t.triage_decisions.c.id)
+            )
+        ).all()
+        return _case_from_row(row, decisions)
+
+
+def _case_row(case: Case) -> dict[str, Any]:
+    n = case.nomination
+    return {
+        "case_number": case.case_number,
+        "incident_reference": n.incident_reference,
+        "operation_name": n.operation_name,
+        "incident_at": n.incident_at,
+        "offence_type": n.offence_type.value,
+        "context": n.context.value,
+        "harm": n.harm.value,
+        "policing_area": n.policing_area,
+        "dmm_date": n.dmm_date,
+        "scope_reason": n.scope_reason,
+        "sio_id": n.sio.user_id,
+        "sio_name": n.sio.name,
+        "nominator_id": case.nominator.user_id,
+        "nominator_name": case.nominator.name,
+        "nominated_at": case.nominated_at,
+        "status": case.status.value,
+        "lead_reviewer_id": case.lead_reviewer.user_id if case.lead_reviewer else None,
+        "lead_reviewer_name": case.lead_reviewer.name if case.lead_reviewer else None,
+        "merged_into_id": case.merged_into_id,
+    }
+
+
+def _person(user_id: str | None, name: str | None) -> Person | None:
+    return Person(user_id, name or "") if user_id else None
+
+
+def _case_from_row(row: Row[Any], decisions: list[Row[Any]]) -> Case:
+    nomination = Nomination(
+        incident_reference=row.incident_reference,
+        operation_name=row.operation_name,
+        incident_at=row.incident_at,
+        offence_type=OffenceType(row.offence_type),
+        context=IncidentContext(row.context),
+        harm=Harm(row.harm),
+        policing_area=row.policing_area,
+        dmm_date=row.dmm_date,
+        scope_reason=row.scope_reason,
+        sio=Person(row.sio_id, row.sio_name),
+    )
+    return Case(
+        nomination=nomination,
+        nominator=Person(row.nominator_id, row.nominator_name),
+        nominated_at=row.nominated_at,
+        case_number=row.case_number,
+        id=row.id,
+        status=CaseStatus(row.status),
+        lead_reviewer=_person(row.lead_reviewer_id, row.lead_reviewer_name),
+        merged_into_id=row.merged_into_id,
+        version=row.version,
+        decisions=[
+            TriageDecision(
+                outcome=TriageOutcome(d.outcome),
+                decided_by=Person(d.decided_by_id, d.decided_by_name),
+                decided_at=d.decided_at,
+                lead_reviewer=_person(d.lead_reviewer_id, d.lead_reviewer_name),
+                reason=d.reason,
+                merged_into_case_number=d.merged_into_case_number,
+            )
+            for d in decisions
+        ],
+    )
+
+
+class SqlAuditLog:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+        self._pending: list[tuple[AuditRecord, Case | None]] = []
+
+    def add(self, record: AuditRecord, *, case: Case | None = None) -> None:
+        self._pending.append((record, case))
+
+    def pending(self) -> list[tuple[AuditRecord, Case | None]]:
+        return list(self._pending)
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        rows = []
+        for record, case in self._pending:
+            row = asdict(record)
+            row["case_id"] = record.case_id if record.case_id is not None else (case.id if case else None)
+            row["recipients"] = list(record.recipients)
+            row["category"] = record.category.value
+            row["outcome"] = record.outcome.value
+            rows.append(row)
+        self._pending.clear()
+        await self._uow.connection.execute(insert(t.audit_log), rows)
+
+
+class SqlOutbox:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+        self._pending: list[OutboundMessage] = []
+
+    def add(self, message: OutboundMessage) -> None:
+        self._pending.append(message)
+
+    def clear(self) -> None:
+        self._pending.clear()
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "created_at": now,
+                "kind": m.kind.value,
+                "case_id": m.case_id,
+                "audience": m.audience.value,
+                "person_id": m.person_id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for m in self._pending
+        ]
+        self._pending.clear()
+        await self._uow.connection.execute(insert(t.outbox), rows)
