@@ -38,6 +38,11 @@ class Settings:
     dispatch_interval_s: float = 1.0
 
     @property
+    def home_tenant(self) -> str:
+        """The force's own tenant, where the review team's channel lives."""
+        return self.app_tenant_id or sorted(self.allowed_tenants)[0]
+
+    @property
     def anonymous(self) -> bool:
         return not self.app_id
 

@@ -1,0 +1,83 @@
+"""The aiohttp application: POST /api/messages, GET /healthz, start-up and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botframework.connector.auth import ServiceClientCredentialsFactory
+
+from bot.adapter import DebriefAdapter
+from bot.auth import DebriefAuthentication
+from bot.directory import SettingsFileDirectory
+from bot.handler import DebriefBot
+from bot.outbox import Dispatcher, TeamsConnector
+from bot.services import Services, utc_now
+from bot.settings import Settings
+from storage.database import create_engine, migrate, ping
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    run_dispatcher: bool = True,
+    run_migrations: bool = True,
+) -> web.Application:
+    engine = create_engine(settings.database_url)
+    services = Services(
+        settings=settings, engine=engine, directory=SettingsFileDirectory.load(settings.directory_file), clock=clock
+    )
+    authentication = DebriefAuthentication(settings, credentials_factory)
+    adapter = DebriefAdapter(authentication, allowed_tenants=settings.allowed_tenants)
+    bot = DebriefBot(services)
+    dispatcher = Dispatcher(services=services, connector=TeamsConnector(authentication, settings.bot_id))
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        log.error("turn failed: %s", type(error).__name__, exc_info=error)
+        with contextlib.suppress(Exception):
+            await context.send_activity("Something went wrong and nothing was saved. Please try again.")
+
+    adapter.on_turn_error = on_turn_error
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        response = await adapter.process(request, bot)
+        dispatcher.wake()  # a turn may have queued messages; send them now rather than at the next tick
+        return response
+
+    async def healthz(request: web.Request) -> web.Response:
+        database = await ping(engine)
+        body = {"status": "ok" if database else "unavailable", "database": "ok" if database else "unreachable"}
+        return web.json_response(body, status=200 if database else 503)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        if run_migrations:
+            await migrate(engine)
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatcher.run(stop)) if run_dispatcher else None
+        yield
+        stop.set()
+        dispatcher.wake()
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=10)
+        await engine.dispose()
+
+    app = web.Application(client_max_size=256 * 1024)
+    app[SERVICES] = services
+    app[DISPATCHER] = dispatcher
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.cleanup_ctx.append(lifecycle)
+    return app

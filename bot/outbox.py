@@ -1,0 +1,282 @@
+"""The dispatcher: claims due outbox rows, renders and sends them, retries with backoff, keeps to Teams' limits.
+
+A row is written in the same transaction as the change that causes it (see storage/uow.py), so a crash
+before sending loses nothing: the row's lease runs out and it is claimed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
+from botframework.connector.aio import ConnectorClient
+
+from bot.auth import DebriefAuthentication
+from bot.services import Services
+from cards.common import Card
+from cards.triage import triage_card, triage_outcome_for_nominator
+from debrief.errors import NotFound
+from debrief.messages import Audience, MessageKind
+from debrief.notifications import case_for_message
+from storage import outbox_store
+from storage.conversations import CaseThread, case_thread, latest_service_url, personal_conversation, save_case_thread
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = {408, 412, 429, 500, 502, 503, 504}
+TRIAGE_THREAD = "triage"
+
+
+class SendError(Exception):
+    def __init__(self, status: int | None, *, retry_after: float | None = None, code: str = "") -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.code = code
+        super().__init__(f"send failed with HTTP {status} {code}".strip())
+
+    @property
+    def retryable(self) -> bool:
+        return self.status is None or self.status in RETRYABLE
+
+
+class NotReady(Exception):
+    """The message depends on one not sent yet (e.g. a card update before its thread exists)."""
+
+
+class ConversationRateLimiter:
+    """Teams allows a bot about 7 sends per second per conversation; stay under it."""
+
+    def __init__(self, per_second: int = 7) -> None:
+        self._per_second = per_second
+        self._sent: dict[str, deque[float]] = defaultdict(deque)
+
+    async def wait(self, conversation_id: str) -> None:
+        window = self._sent[conversation_id]
+        while True:
+            now = time.monotonic()
+            while window and now - window[0] >= 1.0:
+                window.popleft()
+            if len(window) < self._per_second:
+                window.append(now)
+                return
+            await asyncio.sleep(1.0 - (now - window[0]))
+
+
+class TeamsConnector:
+    """The few Bot Connector calls the dispatcher needs, with failures as SendError."""
+
+    def __init__(self, authentication: DebriefAuthentication, bot_id: str) -> None:
+        self._authentication = authentication
+        self._bot_id = bot_id
+
+    async def _client(self, service_url: str) -> ConnectorClient:
+        factory = self._authentication.create_connector_factory(self._authentication.bot_claims(self._bot_id))
+        return await factory.create(service_url, None)
+
+    async def send(self, service_url: str, conversation_id: str, activity: Activity) -> str:
+        client = await self._client(service_url)
+        response = await _call(client.conversations.send_to_conversation(conversation_id, activity))
+        return str(getattr(response, "id", "") or "")
+
+    async def update(self, thread: CaseThread, activity: Activity) -> None:
+        client = await self._client(thread.service_url)
+        activity.id = thread.activity_id
+        await _call(client.conversations.update_activity(thread.conversation_id, thread.activity_id, activity))
+
+    async def start_channel_thread(
+        self, service_url: str, channel_id: str, tenant_id: str, activity: Activity
+    ) -> CaseThread:
+        client = await self._client(service_url)
+        parameters = ConversationParameters(
+            is_group=True,
+            bot=ChannelAccount(id=self._bot_id),
+            channel_data={"channel": {"id": channel_id}, "tenant": {"id": tenant_id}},
+            activity=activity,
+            tenant_id=tenant_id,
+        )
+        response = await _call(client.conversations.create_conversation(parameters))
+        return CaseThread(service_url, str(response.id), str(response.activity_id or ""))
+
+    async def start_personal_chat(self, service_url: str, user_id: str, tenant_id: str) -> str:
+        client = await self._client(service_url)
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=self._bot_id),
+            members=[ChannelAccount(id=user_id, aad_object_id=user_id)],
+            channel_data={"tenant": {"id": tenant_id}},
+            tenant_id=tenant_id,
+        )
+        response = await _call(client.conversations.create_conversation(parameters))
+        return str(response.id)
+
+
+async def _call(pending: Any) -> Any:
+    try:
+        return await pending
+    except Exception as error:  # noqa: BLE001 - every connector failure becomes a SendError
+        response = getattr(error, "response", None)
+        status = getattr(response, "status_code", None)
+        headers = getattr(response, "headers", None) or {}
+        code = ""
+        inner = getattr(error, "error", None)
+        if inner is not None and getattr(inner, "error", None) is not None:
+            code = str(getattr(inner.error, "code", "") or "")
+        raise SendError(status, retry_after=_retry_after(headers.get("Retry-After")), code=code) from error
+
+
+def _retry_after(raw: str | None) -> float | None:
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        try:
+            return max(0.0, (parsedate_to_datetime(raw) - datetime.now(parsedate_to_datetime(raw).tzinfo)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_s: float = 2.0
+    cap_s: float = 300.0
+    max_attempts: int = 10
+
+    def delay(self, attempts: int, retry_after: float | None) -> float:
+        """Exponential backoff with full jitter; Retry-After is a floor, never shortened."""
+        backoff = random.uniform(0, min(self.cap_s, self.base_s * 2 ** max(0, attempts - 1)))
+        return max(backoff, retry_after or 0.0)
+
+
+def card_message(card: Card) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        services: Services,
+        connector: TeamsConnector,
+        policy: RetryPolicy | None = None,
+        lease: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.services = services
+        self.connector = connector
+        self.policy = policy or RetryPolicy()
+        self.lease = lease
+        self.instance = f"dispatcher-{uuid.uuid4().hex[:12]}"
+        self.limiter = ConversationRateLimiter()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        interval = self.services.settings.dispatch_interval_s
+        while not stop.is_set():
+            try:
+                sent = await self.dispatch_once()
+            except Exception:  # noqa: BLE001 - the database may be away; try again next round
+                log.warning("outbox round failed; will retry", exc_info=True)
+                sent = 0
+            if sent == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=interval)
+                except TimeoutError:
+                    pass
+
+    async def dispatch_once(self) -> int:
+        """One round: claim what is due and try each; returns how many were handled."""
+        now = self.services.now()
+        claimed = await outbox_store.claim_due(self.services.engine, instance=self.instance, now=now, lease=self.lease)
+        for item in claimed:
+            await self._deliver(item)
+        return len(claimed)
+
+    async def _deliver(self, item: outbox_store.ClaimedMessage) -> None:
+        engine = self.services.engine
+        attempts = item.attempts + 1
+        try:
+            await self._send(item)
+        except NotReady as waiting:
+            await outbox_store.retry_later(
+                engine, message_id=item.id, instance=self.instance, attempts=item.attempts,
+                at=self.services.now() + timedelta(seconds=2), error=str(waiting),
+            )
+            return
+        except SendError as error:
+            final = not error.retryable or attempts >= self.policy.max_attempts
+            if error.status == 403 and error.code == "MessageWritesBlocked":
+                final = True  # the person blocked the bot: stop, and record it
+            log.warning("outbox message %s: %s (attempt %s%s)", item.id, error, attempts, ", giving up" if final else "")
+            if final:
+                await outbox_store.mark_failed(engine, message_id=item.id, instance=self.instance,
+                                               attempts=attempts, error=str(error))
+            else:
+                delay = self.policy.delay(attempts, error.retry_after)
+                await outbox_store.retry_later(engine, message_id=item.id, instance=self.instance, attempts=attempts,
+                                               at=self.services.now() + timedelta(seconds=delay), error=str(error))
+            return
+        except NotFound as missing:
+            await outbox_store.mark_failed(engine, message_id=item.id, instance=self.instance, attempts=attempts,
+                                           error=missing.message)
+            return
+        await outbox_store.mark_sent(engine, message_id=item.id, instance=self.instance, now=self.services.now())
+
+    async def _send(self, item: outbox_store.ClaimedMessage) -> None:
+        s = self.services
+        message = item.message
+        match message.audience:
+            case Audience.REVIEW_TEAM_CHANNEL:
+                tenant = s.settings.home_tenant
+                service_url = await latest_service_url(s.engine, tenant)
+                if service_url is None:
+                    raise NotReady("no conversation with the tenant yet, so no service URL")
+                case = await case_for_message(uow=s.uow(), case_id=message.case_id, now=s.now(),
+                                              recipients=(f"channel:{s.settings.review_team_channel_id}",))
+                card = triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
+                await self.limiter.wait(s.settings.review_team_channel_id)
+                thread = await self.connector.start_channel_thread(
+                    service_url, s.settings.review_team_channel_id, tenant, card_message(card)
+                )
+                await save_case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD, thread=thread)
+            case Audience.TRIAGE_THREAD:
+                thread = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
+                if thread is None:
+                    raise NotReady("the triage thread has not been started yet")
+                case = await case_for_message(uow=s.uow(), case_id=message.case_id, now=s.now(),
+                                              recipients=(f"channel:{s.settings.review_team_channel_id}",))
+                card = triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
+                await self.limiter.wait(thread.conversation_id)
+                await self.connector.update(thread, card_message(card))
+            case Audience.PERSON:
+                assert message.person_id is not None
+                case = await case_for_message(uow=s.uow(), case_id=message.case_id, now=s.now(),
+                                              recipients=(f"person:{message.person_id}",))
+                if message.kind is not MessageKind.TRIAGE_OUTCOME:
+                    raise NotFound(f"no renderer for {message.kind}")
+                card = triage_outcome_for_nominator(case)
+                address = await personal_conversation(s.engine, message.person_id)
+                if address is not None:
+                    service_url, conversation_id = address.service_url, address.conversation_id
+                else:
+                    tenant = s.settings.home_tenant
+                    found = await latest_service_url(s.engine, tenant)
+                    if found is None:
+                        raise NotReady("no conversation with the tenant yet, so no service URL")
+                    service_url = found
+                    conversation_id = await self.connector.start_personal_chat(service_url, message.person_id, tenant)
+                await self.limiter.wait(conversation_id)
+                await self.connector.send(service_url, conversation_id, card_message(card))

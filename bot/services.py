@@ -1,0 +1,47 @@
+"""What a handler needs, in one place: the database, the directory, the settings and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.directory import SettingsFileDirectory
+from bot.settings import Settings
+from debrief import clocks
+from debrief.model import LONDON, Person
+from debrief.permissions import Role
+from storage.uow import SqlUnitOfWork
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    directory: SettingsFileDirectory
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def uow(self, activity_key: str | None = None) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, activity_key=activity_key)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.now().astimezone(LONDON).date()
+
+    def review_team(self) -> dict[str, Person]:
+        return self.directory.people_with(Role.REVIEW_TEAM)
+
+    def sios(self) -> dict[str, Person]:
+        return self.directory.people_with(Role.SIO)
+
+    def triage_due(self, nominated_at: datetime) -> date:
+        """Default clock: triage within 1 working day of the nomination."""
+        return clocks.add_working_days(nominated_at.astimezone(LONDON).date(), 1)

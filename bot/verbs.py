@@ -1,0 +1,219 @@
+"""Card verb -> handler: the one place to find what each button does.
+
+A handler parses the card's data, calls one service function of the process and returns the card to show
+the person who pressed the button. Errors the process raises become cards that say what to do; replays of
+an activity that already took effect show the outcome again without doing anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.services import Services
+from cards.common import Card, build, heading, notice, paragraph
+from cards.help import OPEN_NOMINATION_VERB
+from cards.nomination import SUBMIT_VERB, nomination_form, nomination_received
+from cards.triage import (
+    ACCEPT_VERB,
+    DECLINE_VERB,
+    MERGE_VERB,
+    REQUEST_INFORMATION_VERB,
+    triage_card,
+)
+from debrief import nominations, triage
+from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, InvalidInput, NotFound
+from debrief.model import NOMINATION_FIELDS, TriageOutcome
+from debrief.permissions import Actor
+from storage.uow import ConcurrentChange, find_processed_activity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VerbCall:
+    """One press of a card button."""
+
+    name: str
+    actor: Actor
+    data: dict[str, Any]
+    activity_key: str
+    services: Services
+
+
+Handler = Callable[[VerbCall], Awaitable[Card]]
+Replay = Callable[[VerbCall, int | None], Awaitable[Card]]
+
+
+@dataclass(frozen=True)
+class Verb:
+    handle: Handler
+    replay: Replay | None
+
+
+VERBS: dict[str, Verb] = {}
+
+
+def verb(name: str, *, replay: Replay | None = None) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        if name in VERBS:
+            raise ValueError(f"verb {name} registered twice")
+        VERBS[name] = Verb(handler, replay)
+        return handler
+
+    return register
+
+
+async def run_verb(call: VerbCall) -> Card:
+    """Run a verb, turning every failure a person can cause into a card that explains it."""
+    entry = VERBS.get(call.name)
+    if entry is None:
+        return message_card("That button is no longer supported", "Type **nominate** or **help** to start again.")
+    for _attempt in range(3):
+        try:
+            if entry.replay is not None:
+                async with call.services.engine.connect() as connection:
+                    seen = await find_processed_activity(connection, call.activity_key)
+                if seen is not None:
+                    return await entry.replay(call, seen[0])
+            return await entry.handle(call)
+        except ConcurrentChange:
+            continue  # someone else changed the case meanwhile: run again on the fresh state
+        except AlreadyProcessed:
+            continue  # a concurrent delivery of the same activity won: the next pass replays it
+        except Forbidden as refused:
+            return message_card("Not available to you", refused.message)
+        except NotFound as missing:
+            return message_card("Not found", missing.message)
+    return message_card("Please try again", "Someone else changed this case at the same moment. Nothing was saved.")
+
+
+def message_card(title: str, text: str) -> Card:
+    return build(heading(title), paragraph(text), fallback_text=title)
+
+
+# --- Nomination ---------------------------------------------------------------------------------------------
+
+
+def _nomination_values(data: dict[str, Any]) -> dict[str, object]:
+    return {name: data.get(name) for name in NOMINATION_FIELDS}
+
+
+@verb(OPEN_NOMINATION_VERB)
+async def open_nomination(call: VerbCall) -> Card:
+    s = call.services
+    return nomination_form(sios=s.sios(), rules=s.settings.nomination_rules, today=s.today())
+
+
+async def _replay_nomination(call: VerbCall, case_id: int | None) -> Card:
+    s = call.services
+    if case_id is None:
+        return message_card("Already received", "This nomination was already received.")
+    case = await nominations.view_case(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
+    return nomination_received(case, triage_due=s.triage_due(case.nominated_at))
+
+
+@verb(SUBMIT_VERB, replay=_replay_nomination)
+async def submit_nomination(call: VerbCall) -> Card:
+    s = call.services
+    form = _nomination_values(call.data)
+    try:
+        case = await nominations.nominate(
+            uow=s.uow(call.activity_key),
+            actor=call.actor,
+            form=form,
+            now=s.now(),
+            rules=s.settings.nomination_rules,
+            sios=s.sios(),
+        )
+    except InvalidInput as invalid:
+        return nomination_form(
+            sios=s.sios(), rules=s.settings.nomination_rules, today=s.today(), values=form,
+            errors=invalid.field_errors,
+        )
+    except DuplicateIncident as duplicate:
+        return nomination_form(
+            sios=s.sios(), rules=s.settings.nomination_rules, today=s.today(), values=form,
+            errors={
+                "incidentReference": (
+                    f"{duplicate.incident_reference} already has a case, {duplicate.case_number}; no second case "
+                    "has been opened. If this is a different incident, check the reference."
+                )
+            },
+        )
+    return nomination_received(case, triage_due=s.triage_due(case.nominated_at))
+
+
+# --- Triage -------------------------------------------------------------------------------------------------
+
+
+def _case_id(data: dict[str, Any]) -> int:
+    raw = data.get("caseId")
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise NotFound("This card does not name a case.")
+    try:
+        return int(raw)
+    except ValueError:
+        raise NotFound("This card does not name a case.") from None
+
+
+def _text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) else None
+
+
+async def _replay_triage(call: VerbCall, case_id: int | None) -> Card:
+    s = call.services
+    case = await nominations.view_case(uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now())
+    return triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
+
+
+async def _triage(call: VerbCall, outcome: TriageOutcome) -> Card:
+    s = call.services
+    request = triage.TriageRequest(
+        outcome=outcome,
+        lead_reviewer_id=_text(call.data, "leadReviewerId"),
+        reason=_text(call.data, "declineReason") if outcome is TriageOutcome.DECLINE else _text(call.data, "question"),
+        merge_into=_text(call.data, "mergeInto"),
+    )
+    case_id = _case_id(call.data)
+    try:
+        result = await triage.triage(
+            uow=s.uow(call.activity_key), actor=call.actor, case_id=case_id, request=request,
+            review_team=s.review_team(), now=s.now(),
+        )
+    except InvalidInput as invalid:
+        case = await nominations.view_case(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
+        return triage_card(
+            case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at),
+            message="Nothing has been decided yet: please check the highlighted field.",
+            errors=invalid.field_errors, values=call.data,
+        )
+    except Forbidden as refused:
+        return build(heading("Only the review team can triage"), notice(refused.message),
+                     fallback_text=refused.message)
+    message = None if result.changed else "This nomination had already been decided; the decision below stands."
+    return triage_card(result.case, review_team=s.review_team(), triage_due=s.triage_due(result.case.nominated_at),
+                       message=message)
+
+
+@verb(ACCEPT_VERB, replay=_replay_triage)
+async def accept(call: VerbCall) -> Card:
+    return await _triage(call, TriageOutcome.ACCEPT)
+
+
+@verb(DECLINE_VERB, replay=_replay_triage)
+async def decline(call: VerbCall) -> Card:
+    return await _triage(call, TriageOutcome.DECLINE)
+
+
+@verb(MERGE_VERB, replay=_replay_triage)
+async def merge(call: VerbCall) -> Card:
+    return await _triage(call, TriageOutcome.MERGE)
+
+
+@verb(REQUEST_INFORMATION_VERB, replay=_replay_triage)
+async def request_information(call: VerbCall) -> Card:
+    return await _triage(call, TriageOutcome.REQUEST_INFORMATION)

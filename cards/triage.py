@@ -1,0 +1,171 @@
+"""The triage card in the review team's channel, and the outcome message to the nominator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from microsoft_teams.cards.core import CardElement, Choice, ChoiceSetInput, Container, TextInput
+
+from cards.common import Card, actions, build, facts, field_error, heading, notice, paragraph, verb, when
+from debrief.model import Case, CaseStatus, Person, TriageDecision, TriageOutcome
+
+ACCEPT_VERB = "triage.accept"
+DECLINE_VERB = "triage.decline"
+MERGE_VERB = "triage.merge"
+REQUEST_INFORMATION_VERB = "triage.request_information"
+
+
+def triage_card(
+    case: Case,
+    *,
+    review_team: Mapping[str, Person],
+    triage_due: date,
+    message: str | None = None,
+    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, object] | None = None,
+) -> Card:
+    """The card everyone in the thread sees; `message` and `errors` are for the one person who pressed a button."""
+    errors = errors or {}
+    values = values or {}
+    n = case.nomination
+    body: list[CardElement] = [
+        heading(f"Triage {case.case_number}: {n.offence_type.label.lower()}, {n.harm.label.lower()}"),
+        paragraph(f"Nominated by {case.nominator.name} on {when(case.nominated_at)}. "
+                  f"Triage is due by {triage_due.strftime('%a %d %b %Y')}."),
+        facts(
+            [
+                ("Incident reference", n.incident_reference),
+                *([("Operation", n.operation_name)] if n.operation_name else []),
+                ("Incident", when(n.incident_at)),
+                ("Offence", n.offence_type.label),
+                ("Domestic", n.context.label),
+                ("Homicide or near miss", n.harm.label),
+                ("Policing area", n.policing_area),
+                ("Daily management meeting", n.dmm_date.strftime("%a %d %b %Y")),
+                ("SIO", n.sio.name),
+                ("Status", case.status.label),
+            ]
+        ),
+        paragraph(f"**Why it is in scope:** {n.scope_reason}"),
+    ]
+    if message:
+        body.append(notice(message))
+    decision = case.final_decision
+    if decision is not None:
+        body.append(notice(decision_summary(decision), good=decision.outcome is TriageOutcome.ACCEPT))
+        return build(*body, fallback_text=f"{case.case_number}: {case.status.label}")
+    if (request := case.open_information_request) is not None:
+        body.append(notice(f"{request.decided_by.name} asked the nominator for more information on "
+                           f"{when(request.decided_at)}: {request.reason}"))
+    body += _decision_controls(case, review_team=review_team, errors=errors, values=values)
+    return build(*body, fallback_text=f"Triage {case.case_number}")
+
+
+def _decision_controls(
+    case: Case, *, review_team: Mapping[str, Person], errors: Mapping[str, str], values: Mapping[str, object]
+) -> list[CardElement]:
+    data = {"caseId": case.id}
+
+    def value(name: str) -> str | None:
+        raw = values.get(name)
+        return raw if isinstance(raw, str) and raw else None
+
+    return [
+        Container(
+            separator=True,
+            items=[
+                paragraph("**Accept** and choose who leads the debrief"),
+                ChoiceSetInput(
+                    id="leadReviewerId",
+                    label="Lead reviewer",
+                    style="compact",
+                    placeholder="Choose the lead reviewer",
+                    choices=[Choice(title=p.name, value=p.user_id)
+                             for p in sorted(review_team.values(), key=lambda p: p.name)],
+                    value=value("leadReviewerId"),
+                ),
+                *field_error(errors.get("leadReviewerId")),
+                actions(verb("Accept", ACCEPT_VERB, data, style="positive")),
+            ],
+        ),
+        Container(
+            separator=True,
+            items=[
+                paragraph("**Decline**: the nominator will see the reason"),
+                TextInput(id="declineReason", label="Reason for declining", is_multiline=True, max_length=2000,
+                          value=value("declineReason")),
+                *field_error(errors.get("declineReason")),
+                actions(verb("Decline", DECLINE_VERB, data)),
+            ],
+        ),
+        Container(
+            separator=True,
+            items=[
+                paragraph("**Merge** into a case that already covers this incident"),
+                TextInput(id="mergeInto", label="Case number to merge into", placeholder="RD-2026-0001",
+                          max_length=20, value=value("mergeInto")),
+                *field_error(errors.get("mergeInto")),
+                actions(verb("Merge", MERGE_VERB, data)),
+            ],
+        ),
+        Container(
+            separator=True,
+            items=[
+                paragraph("**Ask the nominator** for more information before deciding"),
+                TextInput(id="question", label="What more do you need?", is_multiline=True, max_length=2000,
+                          value=value("question")),
+                *field_error(errors.get("question")),
+                actions(verb("Ask for more information", REQUEST_INFORMATION_VERB, data)),
+            ],
+        ),
+    ]
+
+
+def decision_summary(decision: TriageDecision) -> str:
+    by = f"{decision.decided_by.name} on {when(decision.decided_at)}"
+    match decision.outcome:
+        case TriageOutcome.ACCEPT:
+            lead = decision.lead_reviewer.name if decision.lead_reviewer else "not named"
+            return f"Accepted by {by}. Lead reviewer: {lead}."
+        case TriageOutcome.DECLINE:
+            return f"Declined by {by}. Reason: {decision.reason}"
+        case TriageOutcome.MERGE:
+            return f"Merged into {decision.merged_into_case_number} by {by}."
+        case TriageOutcome.REQUEST_INFORMATION:
+            return f"More information requested by {by}: {decision.reason}"
+
+
+def triage_outcome_for_nominator(case: Case) -> Card:
+    """The nominator hears the outcome in the learning spirit: thanks first, no judgement of anyone."""
+    latest = case.decisions[-1]
+    ref = case.nomination.incident_reference
+    if case.status is CaseStatus.ACCEPTED:
+        lead = case.lead_reviewer.name if case.lead_reviewer else "a review officer"
+        title = f"{case.case_number} will have a rapid debrief"
+        text = (
+            f"Thank you for nominating {ref}. The review team has accepted it and {lead} will lead the debrief. "
+            "The aim is to learn what could help prevent future harm, not to find fault. You may be asked to add "
+            "what you know to the chronology."
+        )
+    elif case.status is CaseStatus.DECLINED:
+        title = f"{case.case_number}: no rapid debrief this time"
+        text = (
+            f"Thank you for nominating {ref}. The review team has decided not to hold a rapid debrief. "
+            f"Their reason: {latest.reason} Nominating was the right thing to do; please keep putting cases "
+            "forward."
+        )
+    elif case.status is CaseStatus.MERGED:
+        title = f"{case.case_number} joined {latest.merged_into_case_number}"
+        text = (
+            f"Thank you for nominating {ref}. The review team is already looking at this incident under "
+            f"{latest.merged_into_case_number}, so your nomination has been added to that case."
+        )
+    else:
+        title = f"{case.case_number}: the review team would like a little more information"
+        text = (
+            f"Thank you for nominating {ref}. Before deciding, {latest.decided_by.name} asks: {latest.reason} "
+            "Please reply to the review team with what you know."
+        )
+    return build(heading(title), paragraph(text), facts([("Case", case.case_number), ("Status", case.status.label)]),
+                 fallback_text=title)

@@ -1,0 +1,23 @@
+"""Sending case content to people is a disclosure: the dispatcher reads cases only through here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from debrief.errors import NotFound
+from debrief.model import Case
+from debrief.permissions import SYSTEM, Permission, authorise
+from debrief.ports import UnitOfWork
+
+
+async def case_for_message(
+    *, uow: UnitOfWork, case_id: int, recipients: tuple[str, ...], now: datetime
+) -> Case:
+    """The case as it is now, for a message about to go to `recipients`; logged as a disclosure."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise NotFound(f"case {case_id} no longer exists")
+        await authorise(uow, SYSTEM, Permission.SEND_CASE_MESSAGE, case, now=now, recipients=recipients)
+        await uow.commit()
+        return case

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make run`: the bot in development mode on 127.0.0.1:3978 with the Agents Playground on port 56150.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+set -a; source infra/dev.env; set +a
+export TEAMSAPPTESTER_BROWSER=none
+export M365_AGENTS_PLAYGROUND_CONFIG_PATH="${M365_AGENTS_PLAYGROUND_CONFIG_PATH:-infra/playground/nominating-officer.yml}"
+
+.venv/bin/python -m bot &
+bot_pid=$!
+trap 'kill $bot_pid $pg_pid 2>/dev/null || true' EXIT INT TERM
+node_modules/.bin/agentsplayground -e "http://127.0.0.1:${PORT}/api/messages" -c msteams -p 56150 >/dev/null &
+pg_pid=$!
+
+for _ in $(seq 1 60); do
+  if curl -sf "http://127.0.0.1:${PORT}/healthz" >/dev/null && curl -sf http://127.0.0.1:56150/ >/dev/null; then
+    echo
+    echo "Rapid Debrief is running in development mode (fictional demo tenant, no authentication)."
+    echo "Open http://localhost:56150 and type 'nominate'. Press Ctrl+C to stop."
+    wait -n $bot_pid $pg_pid
+    exit $?
+  fi
+  sleep 0.5
+done
+echo "The bot or the Playground did not start; see the messages above." >&2
+exit 1
