@@ -57,8 +57,8 @@ class DebriefAdapter(CloudAdapter):
             activity: Activity = Activity().deserialize(body)
         except Exception:  # noqa: BLE001 - anything unparseable is the client's fault, never a 500
             return _error(400, "The request body is not a Bot Framework activity.")
-        if not activity.type:
-            return _error(400, "The activity has no type.")
+        if not activity.type or not activity.service_url:
+            return _error(400, "The activity has no type or no serviceUrl.")
 
         try:
             auth_result = await self.authentication.authenticate_request(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -28,6 +29,21 @@ def activity_key(activity: Activity) -> str:
     return f"{activity.channel_id}|{conversation}|{activity.id}"[:300]
 
 
+def command_text(text: str | None) -> str:
+    """The words typed, without the @mention Teams puts in front of them in channels and group chats."""
+    return re.sub(r"<at>.*?</at>", " ", text or "", flags=re.IGNORECASE | re.DOTALL).strip().lower()
+
+
+def execute_action(value: Any) -> tuple[str, dict[str, Any]]:
+    """The verb and data of an Action.Execute invoke, whatever shape the client sent."""
+    action = value.get("action") if isinstance(value, dict) else None
+    if not isinstance(action, dict):
+        return "", {}
+    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    name = action.get("verb") if isinstance(action.get("verb"), str) else data.get("verb")
+    return (name if isinstance(name, str) else ""), dict(data)
+
+
 def card_activity(card: Card) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
@@ -46,7 +62,7 @@ class DebriefBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and isinstance(activity.value.get("verb"), str):
             await self._on_card_submit(turn_context, activity.value)
             return
-        text = (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip().lower()
+        text = command_text(activity.text)
         command = text.split()[0] if text else ""
         if command in ("nominate", "nomination"):
             await self._reply_with_verb(turn_context, OPEN_NOMINATION_VERB, {})
@@ -60,9 +76,7 @@ class DebriefBot(TeamsActivityHandler):
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
     ) -> AdaptiveCardInvokeResponse:
-        action = invoke_value.action
-        data = dict(action.data) if action is not None and isinstance(action.data, dict) else {}
-        name = action.verb if action is not None and action.verb else str(data.get("verb", ""))
+        name, data = execute_action(turn_context.activity.value)
         card = await self._run(turn_context, name, data)
         return AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=card)
 

@@ -72,9 +72,9 @@ async def migrate(engine: AsyncEngine) -> None:
         await connection.run_sync(_upgrade)
 
 
-async def ping(engine: AsyncEngine, timeout: float = 2.0) -> bool:
+async def ping(engine: AsyncEngine, within_s: float = 2.0) -> bool:
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within_s):
             async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         return True

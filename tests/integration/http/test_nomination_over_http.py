@@ -1,0 +1,142 @@
+"""A nomination and its triage through the real HTTP edge (development mode: no tokens)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import unquote
+
+import aiohttp
+from sqlalchemy import func, select
+
+from storage import tables as t
+from tests.support import activities
+from tests.support.bot_server import RunningBot, development_env, running_bot
+from tests.support.connector import LocalConnector
+from tests.support.forms import accept_data, nomination_form
+from tests.support.people import JORDAN, PRIYA, RUTH
+
+
+async def post(bot: RunningBot, activity: dict[str, Any]) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as session, session.post(bot.messages_url, json=activity) as response:
+        body = await response.json(content_type=None) if response.content_length else None
+        return response.status, body
+
+
+async def count(bot: RunningBot, table: Any) -> int:
+    async with bot.services.engine.connect() as connection:
+        return int((await connection.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+def card_text(body: dict[str, Any]) -> str:
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "value"):
+                if isinstance(node.get(key), str):
+                    texts.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(body)
+    return "\n".join(texts)
+
+
+async def test_the_same_nomination_delivered_three_times_opens_one_case(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            activity = activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            answers = [await post(bot, activity) for _ in range(3)]
+            assert [status for status, _ in answers] == [200, 200, 200]
+            for _, body in answers:
+                assert "RD-2026-0001" in card_text(body)
+            assert await count(bot, t.cases) == 1
+            assert await count(bot, t.processed_activities) == 1
+
+
+async def test_concurrent_replays_of_a_nomination_open_one_case(database_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(database_url)) as bot:
+            activity = activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            answers = await asyncio.gather(*(post(bot, activity) for _ in range(5)))
+            assert all(status == 200 for status, _ in answers)
+            assert await count(bot, t.cases) == 1
+
+
+async def test_an_invoke_answers_200_with_the_card(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            status, body = await post(
+                bot, activities.execute(JORDAN, "nomination.open", {}, service_url=connector.url)
+            )
+            assert status == 200
+            assert body["type"] == "application/vnd.microsoft.card.adaptive"
+            assert body["value"]["type"] == "AdaptiveCard"
+            assert body["value"]["version"] == "1.5"
+
+
+async def test_a_bad_nomination_comes_back_with_its_values_and_stores_nothing(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            form = nomination_form(incidentDate="2099-01-01", scopeReason="")
+            status, body = await post(
+                bot, activities.execute(JORDAN, "nomination.submit", form, service_url=connector.url)
+            )
+            assert status == 200
+            text = card_text(body)
+            assert "The incident date cannot be in the future." in text
+            assert "Say briefly why this incident is in scope" in text
+            assert "CR/100200/26" in text  # what the officer typed is still there
+            assert await count(bot, t.cases) == 0
+            assert await count(bot, t.outbox) == 0
+
+
+async def test_a_nomination_reaches_the_review_team_and_triage_reaches_the_nominator(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
+            await post(bot, activities.execute(JORDAN, "nomination.submit", nomination_form(),
+                                               service_url=connector.url))
+            await _until(lambda: new_threads(connector))
+            thread = new_threads(connector)[-1]
+            assert thread.body["channelData"]["channel"]["id"].startswith("19:homicide-prevention-review-team")
+            assert "Triage RD-2026-0001" in card_text(thread.body)
+
+            refused_status, refused = await post(
+                bot, activities.execute(RUTH, "triage.accept", accept_data(1), service_url=connector.url,
+                                        conversation=activities.review_thread())
+            )
+            assert refused_status == 200
+            assert "Only members of the review team" in card_text(refused)
+
+            status, accepted = await post(
+                bot, activities.execute(PRIYA, "triage.accept", accept_data(1), service_url=connector.url,
+                                        conversation=activities.review_thread())
+            )
+            assert status == 200
+            assert "Accepted by DS Priya Natt" in card_text(accepted)
+            await _until(lambda: any("will have a rapid debrief" in card_text(r.body) for r in connector.sent()))
+            outcome = next(r for r in connector.sent() if "will have a rapid debrief" in card_text(r.body))
+            assert f"personal-{JORDAN.user_id}" in unquote(outcome.path)
+            await _until(lambda: [r for r in connector.sent() if r.method == "PUT"])
+
+            async with bot.services.engine.connect() as connection:
+                audit = (await connection.execute(
+                    select(t.audit_log.c.actor_id, t.audit_log.c.action, t.audit_log.c.outcome)
+                    .order_by(t.audit_log.c.id))).all()
+            assert (RUTH.user_id, "case.triage", "refused") in audit
+            assert (PRIYA.user_id, "case.triage", "granted") in audit
+
+
+def new_threads(connector: LocalConnector) -> list[Any]:
+    return [r for r in connector.sent() if r.path.rstrip("/").endswith("/v3/conversations")]
+
+
+async def _until(predicate: Any, timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.05)

@@ -1,0 +1,27 @@
+"""Card submissions as Teams sends them: every value a string."""
+
+from __future__ import annotations
+
+from tests.support.people import OWEN, RUTH
+
+
+def nomination_form(**changes: str) -> dict[str, object]:
+    form: dict[str, object] = {
+        "incidentReference": "CR/100200/26",
+        "operationName": "Operation Kestrel",
+        "incidentDate": "2026-11-20",
+        "incidentTime": "21:30",
+        "offenceType": "homicide",
+        "context": "domestic",
+        "harm": "homicide",
+        "policingArea": "North District",
+        "dmmDate": "2026-11-21",
+        "sioId": RUTH.user_id,
+        "scopeReason": "Victim A had three domestic abuse reports in the past year; two DASH assessments.",
+    }
+    form.update(changes)
+    return form
+
+
+def accept_data(case_id: int, lead: str = OWEN.user_id) -> dict[str, object]:
+    return {"verb": "triage.accept", "caseId": case_id, "leadReviewerId": lead}
