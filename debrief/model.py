@@ -200,7 +200,7 @@ def parse_nomination(
         errors["dmmDate"] = "Enter the meeting date as a date, for example 2026-03-15."
     elif dmm_date > local_now.date():
         errors["dmmDate"] = "The daily management meeting date cannot be in the future."
-    elif incident_date is not None and dmm_date < incident_date:
+    elif incident_date is not None and "incidentDate" not in errors and dmm_date < incident_date:
         errors["dmmDate"] = "The daily management meeting cannot be before the incident."
 
     scope_reason = text("scopeReason")
