@@ -87,7 +87,7 @@ class SqlUnitOfWork:
             raise
 
     async def commit_refusal(self) -> None:
-        records = self.audit.pending()
+        records = self.audit.take()
         await self.connection.rollback()
         await self.connection.begin()
         self.outbox.clear()
@@ -292,8 +292,10 @@ class SqlAuditLog:
     def add(self, record: AuditRecord, *, case: Case | None = None) -> None:
         self._pending.append((record, case))
 
-    def pending(self) -> list[tuple[AuditRecord, Case | None]]:
-        return list(self._pending)
+    def take(self) -> list[tuple[AuditRecord, Case | None]]:
+        """Hand over the queued records and forget them."""
+        taken, self._pending = self._pending, []
+        return taken
 
     async def flush(self) -> None:
         if not self._pending:
