@@ -23,6 +23,7 @@ class Fault:
     status: int = 429
     retry_after: str | None = "1"
     seed: int = 7
+    code: str = "Throttled"
 
 
 @dataclass
@@ -76,7 +77,7 @@ class LocalConnector:
                         if hit:
                             state.faults_sent += 1
                     if hit:
-                        payload = json.dumps({"error": {"code": "Throttled", "message": "slow down"}}).encode()
+                        payload = json.dumps({"error": {"code": fault.code, "message": "refused"}}).encode()
                         self.send_response(fault.status)
                         if fault.retry_after is not None:
                             self.send_header("Retry-After", fault.retry_after)
