@@ -1,0 +1,42 @@
+"""The Teams app manifest is valid against Microsoft's schema for the version it declares."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+MANIFEST = ROOT / "infra" / "teams" / "manifest.json"
+SCHEMAS = ROOT / "node_modules" / "@microsoft" / "app-manifest" / "build" / "json-schemas" / "teams"
+
+
+def load_manifest() -> dict[str, object]:
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+
+
+def test_the_manifest_is_valid_for_its_declared_version() -> None:
+    manifest = load_manifest()
+    schema_file = SCHEMAS / f"v{manifest['manifestVersion']}" / "MicrosoftTeams.schema.json"
+    if not schema_file.is_file():
+        pytest.fail(f"{schema_file} is missing: run `make test`, which installs @microsoft/app-manifest.")
+    validator = jsonschema.Draft4Validator(json.loads(schema_file.read_text(encoding="utf-8")))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(manifest))
+    assert error is None, f"{error.message} at {list(error.absolute_path)}"
+
+
+def test_the_bot_works_in_chats_and_teams_with_its_commands() -> None:
+    [bot] = load_manifest()["bots"]  # type: ignore[misc]
+    assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
+    commands = {c["title"] for lst in bot["commandLists"] for c in lst["commands"]}
+    assert commands == {"nominate", "help"}
+
+
+@pytest.mark.parametrize(("name", "size"), [("color.png", 192), ("outline.png", 32)])
+def test_the_icons_have_the_sizes_teams_requires(name: str, size: int) -> None:
+    header = (MANIFEST.parent / name).read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", header[16:24]) == (size, size)
