@@ -39,9 +39,10 @@ def execute_action(value: Any) -> tuple[str, dict[str, Any]]:
     action = value.get("action") if isinstance(value, dict) else None
     if not isinstance(action, dict):
         return "", {}
-    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    raw_data = action.get("data")
+    data: dict[str, Any] = dict(raw_data) if isinstance(raw_data, dict) else {}
     name = action.get("verb") if isinstance(action.get("verb"), str) else data.get("verb")
-    return (name if isinstance(name, str) else ""), dict(data)
+    return (name if isinstance(name, str) else ""), data
 
 
 def card_activity(card: Card) -> Activity:
@@ -105,8 +106,7 @@ class DebriefBot(TeamsActivityHandler):
             )
         try:
             return await run_verb(
-                VerbCall(name=name, actor=actor, data=data, activity_key=activity_key(activity),
-                         services=self.services)
+                VerbCall(name=name, actor=actor, data=data, activity_key=activity_key(activity), services=self.services)
             )
         except Exception:
             log.exception("verb %s failed", name)
@@ -117,8 +117,12 @@ class DebriefBot(TeamsActivityHandler):
 
     async def _remember_conversation(self, activity: Activity) -> None:
         """Keep the newest reference for every conversation, so proactive messages follow serviceUrl changes."""
-        if activity.type not in (ActivityTypes.message, ActivityTypes.invoke, ActivityTypes.conversation_update,
-                                 ActivityTypes.installation_update):
+        if activity.type not in (
+            ActivityTypes.message,
+            ActivityTypes.invoke,
+            ActivityTypes.conversation_update,
+            ActivityTypes.installation_update,
+        ):
             return
         if not activity.service_url or activity.conversation is None or not activity.conversation.id:
             return
@@ -142,5 +146,5 @@ class DebriefBot(TeamsActivityHandler):
             if len(self._remembered) > 10_000:
                 self._remembered.clear()
             self._remembered.add(key)
-        except Exception:  # noqa: BLE001 - keeping a reference must never stop the person's own turn
+        except Exception:
             log.exception("could not store a conversation reference")

@@ -7,6 +7,7 @@ before sending loses nothing: the row's lease runs out and it is claimed again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -123,7 +124,7 @@ class TeamsConnector:
 async def _call(pending: Any) -> Any:
     try:
         return await pending
-    except Exception as error:  # noqa: BLE001 - every connector failure becomes a SendError
+    except Exception as error:
         response = getattr(error, "response", None)
         status = getattr(response, "status_code", None)
         headers = getattr(response, "headers", None) or {}
@@ -141,7 +142,9 @@ def _retry_after(raw: str | None) -> float | None:
         return max(0.0, float(raw))
     except ValueError:
         try:
-            return max(0.0, (parsedate_to_datetime(raw) - datetime.now(parsedate_to_datetime(raw).tzinfo)).total_seconds())
+            return max(
+                0.0, (parsedate_to_datetime(raw) - datetime.now(parsedate_to_datetime(raw).tzinfo)).total_seconds()
+            )
         except (TypeError, ValueError):
             return None
 
@@ -187,15 +190,13 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 sent = await self.dispatch_once()
-            except Exception:  # noqa: BLE001 - the database may be away; try again next round
+            except Exception:
                 log.warning("outbox round failed; will retry", exc_info=True)
                 sent = 0
             if sent == 0:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=interval)
-                except TimeoutError:
-                    pass
 
     async def dispatch_once(self) -> int:
         """One round: claim what is due and try each; returns how many were handled."""
@@ -212,26 +213,40 @@ class Dispatcher:
             await self._send(item)
         except NotReady as waiting:
             await outbox_store.retry_later(
-                engine, message_id=item.id, instance=self.instance, attempts=item.attempts,
-                at=self.services.now() + timedelta(seconds=2), error=str(waiting),
+                engine,
+                message_id=item.id,
+                instance=self.instance,
+                attempts=item.attempts,
+                at=self.services.now() + timedelta(seconds=2),
+                error=str(waiting),
             )
             return
         except SendError as error:
             final = not error.retryable or attempts >= self.policy.max_attempts
             if error.status == 403 and error.code == "MessageWritesBlocked":
                 final = True  # the person blocked the bot: stop, and record it
-            log.warning("outbox message %s: %s (attempt %s%s)", item.id, error, attempts, ", giving up" if final else "")
+            log.warning(
+                "outbox message %s: %s (attempt %s%s)", item.id, error, attempts, ", giving up" if final else ""
+            )
             if final:
-                await outbox_store.mark_failed(engine, message_id=item.id, instance=self.instance,
-                                               attempts=attempts, error=str(error))
+                await outbox_store.mark_failed(
+                    engine, message_id=item.id, instance=self.instance, attempts=attempts, error=str(error)
+                )
             else:
                 delay = self.policy.delay(attempts, error.retry_after)
-                await outbox_store.retry_later(engine, message_id=item.id, instance=self.instance, attempts=attempts,
-                                               at=self.services.now() + timedelta(seconds=delay), error=str(error))
+                await outbox_store.retry_later(
+                    engine,
+                    message_id=item.id,
+                    instance=self.instance,
+                    attempts=attempts,
+                    at=self.services.now() + timedelta(seconds=delay),
+                    error=str(error),
+                )
             return
         except NotFound as missing:
-            await outbox_store.mark_failed(engine, message_id=item.id, instance=self.instance, attempts=attempts,
-                                           error=missing.message)
+            await outbox_store.mark_failed(
+                engine, message_id=item.id, instance=self.instance, attempts=attempts, error=missing.message
+            )
             return
         await outbox_store.mark_sent(engine, message_id=item.id, instance=self.instance, now=self.services.now())
 
@@ -244,8 +259,12 @@ class Dispatcher:
                 service_url = await latest_service_url(s.engine, tenant)
                 if service_url is None:
                     raise NotReady("no conversation with the tenant yet, so no service URL")
-                case = await case_for_message(uow=s.uow(), case_id=message.case_id, now=s.now(),
-                                              recipients=(f"channel:{s.settings.review_team_channel_id}",))
+                case = await case_for_message(
+                    uow=s.uow(),
+                    case_id=message.case_id,
+                    now=s.now(),
+                    recipients=(f"channel:{s.settings.review_team_channel_id}",),
+                )
                 card = triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
                 await self.limiter.wait(s.settings.review_team_channel_id)
                 thread = await self.connector.start_channel_thread(
@@ -253,18 +272,23 @@ class Dispatcher:
                 )
                 await save_case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD, thread=thread)
             case Audience.TRIAGE_THREAD:
-                thread = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
-                if thread is None:
+                existing = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
+                if existing is None:
                     raise NotReady("the triage thread has not been started yet")
-                case = await case_for_message(uow=s.uow(), case_id=message.case_id, now=s.now(),
-                                              recipients=(f"channel:{s.settings.review_team_channel_id}",))
+                case = await case_for_message(
+                    uow=s.uow(),
+                    case_id=message.case_id,
+                    now=s.now(),
+                    recipients=(f"channel:{s.settings.review_team_channel_id}",),
+                )
                 card = triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
-                await self.limiter.wait(thread.conversation_id)
-                await self.connector.update(thread, card_message(card))
+                await self.limiter.wait(existing.conversation_id)
+                await self.connector.update(existing, card_message(card))
             case Audience.PERSON:
                 assert message.person_id is not None
-                case = await case_for_message(uow=s.uow(), case_id=message.case_id, now=s.now(),
-                                              recipients=(f"person:{message.person_id}",))
+                case = await case_for_message(
+                    uow=s.uow(), case_id=message.case_id, now=s.now(), recipients=(f"person:{message.person_id}",)
+                )
                 if message.kind is not MessageKind.TRIAGE_OUTCOME:
                     raise NotFound(f"no renderer for {message.kind}")
                 card = triage_outcome_for_nominator(case)

@@ -130,12 +130,18 @@ async def submit_nomination(call: VerbCall) -> Card:
         )
     except InvalidInput as invalid:
         return nomination_form(
-            sios=s.sios(), rules=s.settings.nomination_rules, today=s.today(), values=form,
+            sios=s.sios(),
+            rules=s.settings.nomination_rules,
+            today=s.today(),
+            values=form,
             errors=invalid.field_errors,
         )
     except DuplicateIncident as duplicate:
         return nomination_form(
-            sios=s.sios(), rules=s.settings.nomination_rules, today=s.today(), values=form,
+            sios=s.sios(),
+            rules=s.settings.nomination_rules,
+            today=s.today(),
+            values=form,
             errors={
                 "incidentReference": (
                     f"{duplicate.incident_reference} already has a case, {duplicate.case_number}; no second case "
@@ -181,22 +187,29 @@ async def _triage(call: VerbCall, outcome: TriageOutcome) -> Card:
     case_id = _case_id(call.data)
     try:
         result = await triage.triage(
-            uow=s.uow(call.activity_key), actor=call.actor, case_id=case_id, request=request,
-            review_team=s.review_team(), now=s.now(),
+            uow=s.uow(call.activity_key),
+            actor=call.actor,
+            case_id=case_id,
+            request=request,
+            review_team=s.review_team(),
+            now=s.now(),
         )
     except InvalidInput as invalid:
         case = await nominations.view_case(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
         return triage_card(
-            case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at),
+            case,
+            review_team=s.review_team(),
+            triage_due=s.triage_due(case.nominated_at),
             message="Nothing has been decided yet: please check the highlighted field.",
-            errors=invalid.field_errors, values=call.data,
+            errors=invalid.field_errors,
+            values=call.data,
         )
     except Forbidden as refused:
-        return build(heading("Only the review team can triage"), notice(refused.message),
-                     fallback_text=refused.message)
+        return build(heading("Only the review team can triage"), notice(refused.message), fallback_text=refused.message)
     message = None if result.changed else "This nomination had already been decided; the decision below stands."
-    return triage_card(result.case, review_team=s.review_team(), triage_due=s.triage_due(result.case.nominated_at),
-                       message=message)
+    return triage_card(
+        result.case, review_team=s.review_team(), triage_due=s.triage_due(result.case.nominated_at), message=message
+    )
 
 
 @verb(ACCEPT_VERB, replay=_replay_triage)

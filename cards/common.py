@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from microsoft_teams.cards.core import (
     ActionSet,
@@ -20,7 +20,7 @@ from microsoft_teams.cards.core import (
 from debrief.model import LONDON
 
 MARKING = "OFFICIAL-SENSITIVE"
-CARD_VERSION = "1.5"
+CARD_VERSION: Literal["1.5"] = "1.5"
 Card = dict[str, Any]
 
 
@@ -44,7 +44,7 @@ def build(*body: CardElement, fallback_text: str) -> Card:
     card = AdaptiveCard(version=CARD_VERSION, body=[marking_banner(), *body], fallback_text=fallback_text)
     data = card.model_dump(by_alias=True, exclude_none=True)
     data["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
-    return _whole_numbers(data)
+    return cast(Card, _whole_numbers(data))
 
 
 def verb(title: str, name: str, data: dict[str, Any] | None = None, *, style: str | None = None) -> ExecuteAction:

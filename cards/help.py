@@ -14,8 +14,10 @@ def help_card() -> Card:
             "After a homicide or a near miss, a rapid debrief brings together what police and partners knew, "
             "quickly and without blame, to find learning that could prevent the next one."
         ),
-        paragraph("**nominate**: put an incident forward. Anyone in the force can. The review team decides "
-                  "within one working day whether a debrief goes ahead, and you will hear the outcome here."),
+        paragraph(
+            "**nominate**: put an incident forward. Anyone in the force can. The review team decides "
+            "within one working day whether a debrief goes ahead, and you will hear the outcome here."
+        ),
         paragraph("**help**: show this message."),
         paragraph(
             "Everything here is OFFICIAL-SENSITIVE and may be disclosable in criminal proceedings. Record people "

@@ -38,8 +38,11 @@ def nomination_form(
         ),
     ]
     if errors:
-        body.append(notice(f"Please check {len(errors)} field{'s' if len(errors) != 1 else ''} below. "
-                           "Nothing has been saved yet."))
+        body.append(
+            notice(
+                f"Please check {len(errors)} field{'s' if len(errors) != 1 else ''} below. Nothing has been saved yet."
+            )
+        )
     body += [
         TextInput(
             id="incidentReference",
@@ -57,8 +60,7 @@ def nomination_form(
             value=value("operationName"),
         ),
         *field_error(errors.get("operationName")),
-        DateInput(id="incidentDate", label="Date of the incident", max=today.isoformat(),
-                  value=value("incidentDate")),
+        DateInput(id="incidentDate", label="Date of the incident", max=today.isoformat(), value=value("incidentDate")),
         *field_error(errors.get("incidentDate")),
         TimeInput(id="incidentTime", label="Time of the incident (best estimate)", value=value("incidentTime")),
         *field_error(errors.get("incidentTime")),
@@ -95,8 +97,7 @@ def nomination_form(
             value=value("policingArea"),
         ),
         *field_error(errors.get("policingArea")),
-        DateInput(id="dmmDate", label="Daily management meeting date", max=today.isoformat(),
-                  value=value("dmmDate")),
+        DateInput(id="dmmDate", label="Daily management meeting date", max=today.isoformat(), value=value("dmmDate")),
         *field_error(errors.get("dmmDate")),
         ChoiceSetInput(
             id="sioId",

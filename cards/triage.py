@@ -31,8 +31,10 @@ def triage_card(
     n = case.nomination
     body: list[CardElement] = [
         heading(f"Triage {case.case_number}: {n.offence_type.label.lower()}, {n.harm.label.lower()}"),
-        paragraph(f"Nominated by {case.nominator.name} on {when(case.nominated_at)}. "
-                  f"Triage is due by {triage_due.strftime('%a %d %b %Y')}."),
+        paragraph(
+            f"Nominated by {case.nominator.name} on {when(case.nominated_at)}. "
+            f"Triage is due by {triage_due.strftime('%a %d %b %Y')}."
+        ),
         facts(
             [
                 ("Incident reference", n.incident_reference),
@@ -56,8 +58,12 @@ def triage_card(
         body.append(notice(decision_summary(decision), good=decision.outcome is TriageOutcome.ACCEPT))
         return build(*body, fallback_text=f"{case.case_number}: {case.status.label}")
     if (request := case.open_information_request) is not None:
-        body.append(notice(f"{request.decided_by.name} asked the nominator for more information on "
-                           f"{when(request.decided_at)}: {request.reason}"))
+        body.append(
+            notice(
+                f"{request.decided_by.name} asked the nominator for more information on "
+                f"{when(request.decided_at)}: {request.reason}"
+            )
+        )
     body += _decision_controls(case, review_team=review_team, errors=errors, values=values)
     return build(*body, fallback_text=f"Triage {case.case_number}")
 
@@ -81,8 +87,10 @@ def _decision_controls(
                     label="Lead reviewer",
                     style="compact",
                     placeholder="Choose the lead reviewer",
-                    choices=[Choice(title=p.name, value=p.user_id)
-                             for p in sorted(review_team.values(), key=lambda p: p.name)],
+                    choices=[
+                        Choice(title=p.name, value=p.user_id)
+                        for p in sorted(review_team.values(), key=lambda p: p.name)
+                    ],
                     value=value("leadReviewerId"),
                 ),
                 *field_error(errors.get("leadReviewerId")),
@@ -93,8 +101,13 @@ def _decision_controls(
             separator=True,
             items=[
                 paragraph("**Decline**: the nominator will see the reason"),
-                TextInput(id="declineReason", label="Reason for declining", is_multiline=True, max_length=2000,
-                          value=value("declineReason")),
+                TextInput(
+                    id="declineReason",
+                    label="Reason for declining",
+                    is_multiline=True,
+                    max_length=2000,
+                    value=value("declineReason"),
+                ),
                 *field_error(errors.get("declineReason")),
                 actions(verb("Decline", DECLINE_VERB, data)),
             ],
@@ -103,8 +116,13 @@ def _decision_controls(
             separator=True,
             items=[
                 paragraph("**Merge** into a case that already covers this incident"),
-                TextInput(id="mergeInto", label="Case number to merge into", placeholder="RD-2026-0001",
-                          max_length=20, value=value("mergeInto")),
+                TextInput(
+                    id="mergeInto",
+                    label="Case number to merge into",
+                    placeholder="RD-2026-0001",
+                    max_length=20,
+                    value=value("mergeInto"),
+                ),
                 *field_error(errors.get("mergeInto")),
                 actions(verb("Merge", MERGE_VERB, data)),
             ],
@@ -113,8 +131,13 @@ def _decision_controls(
             separator=True,
             items=[
                 paragraph("**Ask the nominator** for more information before deciding"),
-                TextInput(id="question", label="What more do you need?", is_multiline=True, max_length=2000,
-                          value=value("question")),
+                TextInput(
+                    id="question",
+                    label="What more do you need?",
+                    is_multiline=True,
+                    max_length=2000,
+                    value=value("question"),
+                ),
                 *field_error(errors.get("question")),
                 actions(verb("Ask for more information", REQUEST_INFORMATION_VERB, data)),
             ],
@@ -167,5 +190,9 @@ def triage_outcome_for_nominator(case: Case) -> Card:
             f"Thank you for nominating {ref}. Before deciding, {latest.decided_by.name} asks: {latest.reason} "
             "Please reply to the review team with what you know."
         )
-    return build(heading(title), paragraph(text), facts([("Case", case.case_number), ("Status", case.status.label)]),
-                 fallback_text=title)
+    return build(
+        heading(title),
+        paragraph(text),
+        facts([("Case", case.case_number), ("Status", case.status.label)]),
+        fallback_text=title,
+    )

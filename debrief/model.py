@@ -298,8 +298,10 @@ class Case:
                     raise InvalidInput({"mergeInto": "A case cannot be merged into itself."})
                 if merge_target.status in (CaseStatus.DECLINED, CaseStatus.MERGED):
                     raise InvalidInput(
-                        {"mergeInto": f"{merge_target.case_number} is {merge_target.status.label.lower()}; "
-                         "choose a case that is still open."}
+                        {
+                            "mergeInto": f"{merge_target.case_number} is {merge_target.status.label.lower()}; "
+                            "choose a case that is still open."
+                        }
                     )
                 decision = replace(decision, merged_into_case_number=merge_target.case_number)
                 self.status = CaseStatus.MERGED

@@ -10,9 +10,7 @@ from debrief.permissions import SYSTEM, Permission, authorise
 from debrief.ports import UnitOfWork
 
 
-async def case_for_message(
-    *, uow: UnitOfWork, case_id: int, recipients: tuple[str, ...], now: datetime
-) -> Case:
+async def case_for_message(*, uow: UnitOfWork, case_id: int, recipients: tuple[str, ...], now: datetime) -> Case:
     """The case as it is now, for a message about to go to `recipients`; logged as a disclosure."""
     async with uow:
         case = await uow.cases.get(case_id)

@@ -36,9 +36,14 @@ class Outbox(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: the change, its audit records, its outbound messages and the activity it answers."""
 
-    cases: CaseRepository
-    audit: AuditLog
-    outbox: Outbox
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -96,9 +96,7 @@ async def latest_service_url(engine: AsyncEngine, tenant_id: str) -> str | None:
         ).scalar_one_or_none()
 
 
-async def save_case_thread(
-    engine: AsyncEngine, *, case_id: int, purpose: str, thread: CaseThread
-) -> None:
+async def save_case_thread(engine: AsyncEngine, *, case_id: int, purpose: str, thread: CaseThread) -> None:
     async with engine.begin() as connection:
         statement = _upsert(connection, t.case_threads).values(
             case_id=case_id,
@@ -123,9 +121,6 @@ async def case_thread(engine: AsyncEngine, *, case_id: int, purpose: str) -> Cas
     c = t.case_threads.c
     async with engine.connect() as connection:
         row = (
-            await connection.execute(
-                select(t.case_threads).where(c.case_id == case_id, c.purpose == purpose)
-            )
+            await connection.execute(select(t.case_threads).where(c.case_id == case_id, c.purpose == purpose))
         ).first()
     return CaseThread(row.service_url, row.conversation_id, row.activity_id) if row else None
-

@@ -76,8 +76,9 @@ async def retry_later(
 
 
 async def mark_failed(engine: AsyncEngine, *, message_id: int, instance: str, attempts: int, error: str) -> None:
-    await _settle(engine, message_id, instance, status=FAILED, attempts=attempts, last_error=error[:500],
-                  claimed_until=None)
+    await _settle(
+        engine, message_id, instance, status=FAILED, attempts=attempts, last_error=error[:500], claimed_until=None
+    )
 
 
 async def _settle(engine: AsyncEngine, message_id: int, instance: str, **values: object) -> None:
@@ -91,6 +92,7 @@ async def _settle(engine: AsyncEngine, message_id: int, instance: str, **values:
 async def depth(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         return int(
-            (await connection.execute(select(func.count()).select_from(t.outbox).where(t.outbox.c.status == PENDING)))
-            .scalar_one()
+            (
+                await connection.execute(select(func.count()).select_from(t.outbox).where(t.outbox.c.status == PENDING))
+            ).scalar_one()
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -41,13 +42,13 @@ class SqlUnitOfWork:
         self._connection: AsyncConnection | None = None
         self._processed_case_id: int | None = None
         self._mark = False
+        self.cases = SqlCaseRepository(self)
+        self.audit = SqlAuditLog(self)
+        self.outbox = SqlOutbox(self)
 
     async def __aenter__(self) -> Self:
         self._connection = await self._engine.connect()
         await self._connection.begin()
-        self.cases = SqlCaseRepository(self)
-        self.audit = SqlAuditLog(self)
-        self.outbox = SqlOutbox(self)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -247,7 +248,7 @@ def _person(user_id: str | None, name: str | None) -> Person | None:
     return Person(user_id, name or "") if user_id else None
 
 
-def _case_from_row(row: Row[Any], decisions: list[Row[Any]]) -> Case:
+def _case_from_row(row: Row[Any], decisions: Sequence[Row[Any]]) -> Case:
     nomination = Nomination(
         incident_reference=row.incident_reference,
         operation_name=row.operation_name,

@@ -40,8 +40,11 @@ async def _create_database(admin_url: str) -> str:
     url = make_url(admin_url)
     name = f"t_{uuid.uuid4().hex[:16]}"
     connection = await asyncpg.connect(
-        user=url.username, password=url.password or None, host=url.query.get("host") or url.host,
-        port=url.port, database=url.database,
+        user=url.username,
+        password=url.password or None,
+        host=url.query.get("host") or url.host,
+        port=url.port,
+        database=url.database,
     )
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')

@@ -32,24 +32,39 @@ def review_thread(message_id: str = "1") -> dict[str, Any]:
     return {"id": f"{REVIEW_CHANNEL};messageid={message_id}", "conversationType": "channel", "isGroup": True}
 
 
-def message(person: Person, text: str, *, service_url: str, conversation: dict[str, Any] | None = None,
-            tenant: str = TENANT) -> dict[str, Any]:
+def message(
+    person: Person, text: str, *, service_url: str, conversation: dict[str, Any] | None = None, tenant: str = TENANT
+) -> dict[str, Any]:
     return {**_base(person, service_url, conversation or personal(person), tenant), "type": "message", "text": text}
 
 
-def execute(person: Person, verb: str, data: dict[str, Any], *, service_url: str,
-            conversation: dict[str, Any] | None = None, tenant: str = TENANT) -> dict[str, Any]:
+def execute(
+    person: Person,
+    verb: str,
+    data: dict[str, Any],
+    *,
+    service_url: str,
+    conversation: dict[str, Any] | None = None,
+    tenant: str = TENANT,
+) -> dict[str, Any]:
     return {
         **_base(person, service_url, conversation or personal(person), tenant),
         "type": "invoke",
         "name": "adaptiveCard/action",
         "replyToId": "1",
-        "value": {"action": {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, **data}},
-                  "trigger": "manual"},
+        "value": {
+            "action": {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, **data}},
+            "trigger": "manual",
+        },
     }
 
 
-def submit(person: Person, data: dict[str, Any], *, service_url: str,
-           conversation: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {**_base(person, service_url, conversation or personal(person), TENANT), "type": "message",
-            "replyToId": "1", "value": data}
+def submit(
+    person: Person, data: dict[str, Any], *, service_url: str, conversation: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        **_base(person, service_url, conversation or personal(person), TENANT),
+        "type": "message",
+        "replyToId": "1",
+        "value": data,
+    }

@@ -37,9 +37,7 @@ def upgrade() -> None:
         sa.Column("recipients", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
-    op.create_index(
-        "ix_audit_log_case_id_at", "audit_log", ["case_id", "at"], unique=False
-    )
+    op.create_index("ix_audit_log_case_id_at", "audit_log", ["case_id", "at"], unique=False)
     op.create_table(
         "case_number_counters",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
@@ -78,18 +76,12 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["merged_into_id"], ["cases.id"], name=op.f("fk_cases_merged_into_id_cases")
-        ),
+        sa.ForeignKeyConstraint(["merged_into_id"], ["cases.id"], name=op.f("fk_cases_merged_into_id_cases")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
         sa.UniqueConstraint("case_number", name=op.f("uq_cases_case_number")),
-        sa.UniqueConstraint(
-            "incident_reference", name=op.f("uq_cases_incident_reference")
-        ),
+        sa.UniqueConstraint("incident_reference", name=op.f("uq_cases_incident_reference")),
     )
-    op.create_index(
-        op.f("ix_cases_nominator_id"), "cases", ["nominator_id"], unique=False
-    )
+    op.create_index(op.f("ix_cases_nominator_id"), "cases", ["nominator_id"], unique=False)
     op.create_table(
         "conversation_references",
         sa.Column("service_url", sa.String(length=500), nullable=False),
@@ -99,9 +91,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=64), nullable=True),
         sa.Column("reference", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "service_url", "conversation_id", name=op.f("pk_conversation_references")
-        ),
+        sa.PrimaryKeyConstraint("service_url", "conversation_id", name=op.f("pk_conversation_references")),
     )
     op.create_index(
         "ix_conversation_references_tenant_id_updated_at",
@@ -137,9 +127,7 @@ def upgrade() -> None:
         sa.Column("service_url", sa.String(length=500), nullable=False),
         sa.Column("conversation_id", sa.String(length=500), nullable=False),
         sa.Column("activity_id", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_case_threads_case_id_cases")
-        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_case_threads_case_id_cases")),
         sa.PrimaryKeyConstraint("case_id", "purpose", name=op.f("pk_case_threads")),
     )
     op.create_table(
@@ -166,9 +154,7 @@ def upgrade() -> None:
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_outbox_case_id_cases")
-        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_outbox_case_id_cases")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     op.create_index(
@@ -198,9 +184,7 @@ def upgrade() -> None:
         sa.Column("lead_reviewer_name", sa.String(length=200), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("merged_into_case_number", sa.String(length=20), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_triage_decisions_case_id_cases")
-        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_triage_decisions_case_id_cases")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_triage_decisions")),
     )
     op.create_index(
@@ -218,9 +202,7 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_table("case_threads")
     op.drop_table("processed_activities")
-    op.drop_index(
-        "ix_conversation_references_user_id", table_name="conversation_references"
-    )
+    op.drop_index("ix_conversation_references_user_id", table_name="conversation_references")
     op.drop_index(
         "ix_conversation_references_tenant_id_updated_at",
         table_name="conversation_references",

@@ -42,8 +42,11 @@ async def wait_until_settled(bot: RunningBot, expected: int, timeout: float = 60
 
 
 def thread_starts(connector: LocalConnector) -> list[str]:
-    return [r.body["activity"]["attachments"][0]["content"]["fallbackText"] for r in connector.sent()
-            if r.path.rstrip("/").endswith("/v3/conversations")]
+    return [
+        r.body["activity"]["attachments"][0]["content"]["fallbackText"]
+        for r in connector.sent()
+        if r.path.rstrip("/").endswith("/v3/conversations")
+    ]
 
 
 async def test_every_message_arrives_once_when_the_connector_throttles_and_fails(database_url: str) -> None:
@@ -55,14 +58,26 @@ async def test_every_message_arrives_once_when_the_connector_throttles_and_fails
             connector.state.fault = Fault(rate=0.3, status=429, retry_after="0")
             for n in range(cases):
                 form = nomination_form(incidentReference=f"CR/{n:06d}/26")
-                assert await post(bot, activities.execute(JORDAN, "nomination.submit", form,
-                                                           service_url=connector.url)) == 200
+                assert (
+                    await post(bot, activities.execute(JORDAN, "nomination.submit", form, service_url=connector.url))
+                    == 200
+                )
             connector.state.fault = Fault(rate=0.3, status=503, retry_after=None, seed=11)
             await wait_until_settled(bot, cases)
             for case_id in range(1, cases + 1):
-                assert await post(bot, activities.execute(PRIYA, "triage.accept", accept_data(case_id),
-                                                          service_url=connector.url,
-                                                          conversation=activities.review_thread())) == 200
+                assert (
+                    await post(
+                        bot,
+                        activities.execute(
+                            PRIYA,
+                            "triage.accept",
+                            accept_data(case_id),
+                            service_url=connector.url,
+                            conversation=activities.review_thread(),
+                        ),
+                    )
+                    == 200
+                )
             states = await wait_until_settled(bot, cases * 3)
 
     assert states == Counter({"sent": cases * 3})
@@ -81,8 +96,9 @@ async def test_retry_after_is_honoured(sqlite_url: str) -> None:
             bot.dispatcher.policy = FAST_RETRIES
             await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
             connector.state.fault = Fault(rate=1.0, status=429, retry_after="2")
-            await post(bot, activities.execute(JORDAN, "nomination.submit", nomination_form(),
-                                               service_url=connector.url))
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
             await asyncio.sleep(0.5)
             throttled = connector.state.faults_sent
             await asyncio.sleep(0.8)
@@ -103,8 +119,9 @@ async def test_a_final_refusal_is_recorded_and_not_retried(sqlite_url: str, faul
             bot.dispatcher.policy = FAST_RETRIES
             await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
             connector.state.fault = fault
-            await post(bot, activities.execute(JORDAN, "nomination.submit", nomination_form(),
-                                               service_url=connector.url))
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
             states = await wait_until_settled(bot, 1, timeout=10)
     assert states == Counter({"failed": 1})
     assert connector.state.faults_sent == 1

@@ -70,9 +70,7 @@ async def test_concurrent_replays_of_a_nomination_open_one_case(database_url: st
 async def test_an_invoke_answers_200_with_the_card(sqlite_url: str) -> None:
     with LocalConnector() as connector:
         async with running_bot(development_env(sqlite_url)) as bot:
-            status, body = await post(
-                bot, activities.execute(JORDAN, "nomination.open", {}, service_url=connector.url)
-            )
+            status, body = await post(bot, activities.execute(JORDAN, "nomination.open", {}, service_url=connector.url))
             assert status == 200
             assert body["type"] == "application/vnd.microsoft.card.adaptive"
             assert body["value"]["type"] == "AdaptiveCard"
@@ -99,23 +97,36 @@ async def test_a_nomination_reaches_the_review_team_and_triage_reaches_the_nomin
     with LocalConnector() as connector:
         async with running_bot(development_env(sqlite_url)) as bot:
             await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
-            await post(bot, activities.execute(JORDAN, "nomination.submit", nomination_form(),
-                                               service_url=connector.url))
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
             await _until(lambda: new_threads(connector))
             thread = new_threads(connector)[-1]
             assert thread.body["channelData"]["channel"]["id"].startswith("19:homicide-prevention-review-team")
             assert "Triage RD-2026-0001" in card_text(thread.body)
 
             refused_status, refused = await post(
-                bot, activities.execute(RUTH, "triage.accept", accept_data(1), service_url=connector.url,
-                                        conversation=activities.review_thread())
+                bot,
+                activities.execute(
+                    RUTH,
+                    "triage.accept",
+                    accept_data(1),
+                    service_url=connector.url,
+                    conversation=activities.review_thread(),
+                ),
             )
             assert refused_status == 200
             assert "Only members of the review team" in card_text(refused)
 
             status, accepted = await post(
-                bot, activities.execute(PRIYA, "triage.accept", accept_data(1), service_url=connector.url,
-                                        conversation=activities.review_thread())
+                bot,
+                activities.execute(
+                    PRIYA,
+                    "triage.accept",
+                    accept_data(1),
+                    service_url=connector.url,
+                    conversation=activities.review_thread(),
+                ),
             )
             assert status == 200
             assert "Accepted by DS Priya Natt" in card_text(accepted)
@@ -125,9 +136,13 @@ async def test_a_nomination_reaches_the_review_team_and_triage_reaches_the_nomin
             await _until(lambda: [r for r in connector.sent() if r.method == "PUT"])
 
             async with bot.services.engine.connect() as connection:
-                audit = (await connection.execute(
-                    select(t.audit_log.c.actor_id, t.audit_log.c.action, t.audit_log.c.outcome)
-                    .order_by(t.audit_log.c.id))).all()
+                audit = (
+                    await connection.execute(
+                        select(t.audit_log.c.actor_id, t.audit_log.c.action, t.audit_log.c.outcome).order_by(
+                            t.audit_log.c.id
+                        )
+                    )
+                ).all()
             assert (RUTH.user_id, "case.triage", "refused") in audit
             assert (PRIYA.user_id, "case.triage", "granted") in audit
 

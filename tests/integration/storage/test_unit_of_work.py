@@ -31,8 +31,14 @@ async def count(engine: AsyncEngine, table: t.Table) -> int:
 
 
 async def nominate(engine: AsyncEngine, key: str | None = None, **changes: str) -> int:
-    case = await nominations.nominate(uow=SqlUnitOfWork(engine, activity_key=key), actor=actor(JORDAN),
-                                      form=nomination_form(**changes), now=NOW, rules=NominationRules(), sios=SIOS)
+    case = await nominations.nominate(
+        uow=SqlUnitOfWork(engine, activity_key=key),
+        actor=actor(JORDAN),
+        form=nomination_form(**changes),
+        now=NOW,
+        rules=NominationRules(),
+        sios=SIOS,
+    )
     assert case.id is not None
     return case.id
 
@@ -76,8 +82,14 @@ async def test_the_same_activity_twice_has_one_effect(engine: AsyncEngine) -> No
 
 async def test_a_refusal_is_committed_but_nothing_else(engine: AsyncEngine) -> None:
     with pytest.raises(Forbidden):
-        await nominations.nominate(uow=SqlUnitOfWork(engine, activity_key="k"), actor=actor(MORGAN),
-                                   form=nomination_form(), now=NOW, rules=NominationRules(), sios=SIOS)
+        await nominations.nominate(
+            uow=SqlUnitOfWork(engine, activity_key="k"),
+            actor=actor(MORGAN),
+            form=nomination_form(),
+            now=NOW,
+            rules=NominationRules(),
+            sios=SIOS,
+        )
     async with engine.connect() as connection:
         rows = (await connection.execute(select(t.audit_log.c.outcome, t.audit_log.c.case_id))).all()
     assert rows == [(AuditOutcome.REFUSED.value, None)]
@@ -87,9 +99,14 @@ async def test_a_refusal_is_committed_but_nothing_else(engine: AsyncEngine) -> N
 
 async def test_a_triage_decision_is_stored_with_who_and_when(engine: AsyncEngine) -> None:
     case_id = await nominate(engine)
-    await triage.triage(uow=SqlUnitOfWork(engine), actor=actor(PRIYA), case_id=case_id,
-                        request=triage.TriageRequest(TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id),
-                        review_team=REVIEW_TEAM, now=NOW + timedelta(hours=1))
+    await triage.triage(
+        uow=SqlUnitOfWork(engine),
+        actor=actor(PRIYA),
+        case_id=case_id,
+        request=triage.TriageRequest(TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id),
+        review_team=REVIEW_TEAM,
+        now=NOW + timedelta(hours=1),
+    )
     async with SqlUnitOfWork(engine) as uow:
         case = await uow.cases.get(case_id)
     assert case is not None and case.status is CaseStatus.ACCEPTED
@@ -103,9 +120,14 @@ async def test_a_stale_write_is_refused(engine: AsyncEngine) -> None:
     case_id = await nominate(engine)
     async with SqlUnitOfWork(engine) as first:
         stale = await first.cases.get(case_id)
-    await triage.triage(uow=SqlUnitOfWork(engine), actor=actor(PRIYA), case_id=case_id,
-                        request=triage.TriageRequest(TriageOutcome.DECLINE, reason="Outside scope."),
-                        review_team=REVIEW_TEAM, now=NOW)
+    await triage.triage(
+        uow=SqlUnitOfWork(engine),
+        actor=actor(PRIYA),
+        case_id=case_id,
+        request=triage.TriageRequest(TriageOutcome.DECLINE, reason="Outside scope."),
+        review_team=REVIEW_TEAM,
+        now=NOW,
+    )
     assert stale is not None
     stale.status = CaseStatus.ACCEPTED
     async with SqlUnitOfWork(engine) as uow:

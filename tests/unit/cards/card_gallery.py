@@ -30,10 +30,16 @@ REVIEW_TEAM = DIRECTORY.people_with(Role.REVIEW_TEAM)
 
 def a_case(status: CaseStatus = CaseStatus.NOMINATED) -> Case:
     nomination = Nomination(
-        incident_reference="CR/100200/26", operation_name="Operation Kestrel", incident_at=NOW - timedelta(days=6),
-        offence_type=OffenceType.ATTEMPTED_MURDER, context=IncidentContext.DOMESTIC, harm=Harm.NEAR_MISS,
-        policing_area="North District", dmm_date=date(2026, 11, 21),
-        scope_reason="Victim A had three domestic abuse reports in the past year.", sio=RUTH,
+        incident_reference="CR/100200/26",
+        operation_name="Operation Kestrel",
+        incident_at=NOW - timedelta(days=6),
+        offence_type=OffenceType.ATTEMPTED_MURDER,
+        context=IncidentContext.DOMESTIC,
+        harm=Harm.NEAR_MISS,
+        policing_area="North District",
+        dmm_date=date(2026, 11, 21),
+        scope_reason="Victim A had three domestic abuse reports in the past year.",
+        sio=RUTH,
     )
     case = Case(nomination=nomination, nominator=JORDAN, nominated_at=NOW, case_number="RD-2026-0001", id=1)
     decided = NOW + timedelta(hours=2)
@@ -41,8 +47,9 @@ def a_case(status: CaseStatus = CaseStatus.NOMINATED) -> Case:
         CaseStatus.ACCEPTED: TriageDecision(TriageOutcome.ACCEPT, PRIYA, decided, lead_reviewer=OWEN),
         CaseStatus.DECLINED: TriageDecision(TriageOutcome.DECLINE, PRIYA, decided, reason="Outside scope."),
         CaseStatus.MERGED: TriageDecision(TriageOutcome.MERGE, PRIYA, decided, merged_into_case_number="RD-2026-0002"),
-        CaseStatus.INFORMATION_REQUESTED: TriageDecision(TriageOutcome.REQUEST_INFORMATION, PRIYA, decided,
-                                                         reason="Was MARAC involved?"),
+        CaseStatus.INFORMATION_REQUESTED: TriageDecision(
+            TriageOutcome.REQUEST_INFORMATION, PRIYA, decided, reason="Was MARAC involved?"
+        ),
     }.get(status)
     if decision is not None:
         case.decisions.append(decision)
@@ -59,14 +66,20 @@ def every_card() -> dict[str, Card]:
         "message": message_card("Not found", "That case no longer exists."),
         "nomination form": nomination_form(sios=sios, rules=rules, today=NOW.date()),
         "nomination form with errors": nomination_form(
-            sios=sios, rules=rules, today=NOW.date(),
+            sios=sios,
+            rules=rules,
+            today=NOW.date(),
             values={"incidentReference": "CR/1", "harm": "near_miss", "scopeReason": "short"},
             errors={"incidentReference": "Use the force's reference format.", "scopeReason": "Say more."},
         ),
         "nomination received": nomination_received(a_case(), triage_due=DUE),
-        "triage with errors": triage_card(a_case(), review_team=REVIEW_TEAM, triage_due=DUE,
-                                          message="Nothing has been decided yet.",
-                                          errors={"declineReason": "Give the reason."}),
+        "triage with errors": triage_card(
+            a_case(),
+            review_team=REVIEW_TEAM,
+            triage_due=DUE,
+            message="Nothing has been decided yet.",
+            errors={"declineReason": "Give the reason."},
+        ),
     }
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)

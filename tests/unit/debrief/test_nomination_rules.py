@@ -34,8 +34,9 @@ def test_a_complete_nomination_is_accepted_and_normalised() -> None:
 
 
 def test_incident_time_is_read_as_uk_local_time_in_summer() -> None:
-    nomination = parse_nomination(nomination_form(incidentDate="2026-07-01", dmmDate="2026-07-02"), now=NOW,
-                                  rules=RULES, sios=SIOS)
+    nomination = parse_nomination(
+        nomination_form(incidentDate="2026-07-01", dmmDate="2026-07-02"), now=NOW, rules=RULES, sios=SIOS
+    )
     assert nomination.incident_at.astimezone(UTC).hour == 20  # 21:30 BST
 
 

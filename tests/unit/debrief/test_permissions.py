@@ -15,9 +15,16 @@ NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 def a_case() -> Case:
     nomination = Nomination(
-        incident_reference="CR/100200/26", operation_name=None, incident_at=NOW, offence_type=OffenceType.HOMICIDE,
-        context=IncidentContext.DOMESTIC, harm=Harm.HOMICIDE, policing_area="North District", dmm_date=NOW.date(),
-        scope_reason="Earlier contact with partner agencies.", sio=RUTH,
+        incident_reference="CR/100200/26",
+        operation_name=None,
+        incident_at=NOW,
+        offence_type=OffenceType.HOMICIDE,
+        context=IncidentContext.DOMESTIC,
+        harm=Harm.HOMICIDE,
+        policing_area="North District",
+        dmm_date=NOW.date(),
+        scope_reason="Earlier contact with partner agencies.",
+        sio=RUTH,
     )
     return Case(nomination=nomination, nominator=JORDAN, nominated_at=NOW, case_number="RD-2026-0001", id=1)
 

@@ -22,7 +22,11 @@ REVIEW_TEAM = DIRECTORY.people_with(Role.REVIEW_TEAM)
 
 async def nominate(uow: FakeUnitOfWork, **changes: str) -> int:
     case = await nominations.nominate(
-        uow=uow, actor=actor(JORDAN), form=nomination_form(**changes), now=NOW, rules=NominationRules(),
+        uow=uow,
+        actor=actor(JORDAN),
+        form=nomination_form(**changes),
+        now=NOW,
+        rules=NominationRules(),
         sios=DIRECTORY.people_with(Role.SIO),
     )
     assert case.id is not None
@@ -30,8 +34,14 @@ async def nominate(uow: FakeUnitOfWork, **changes: str) -> int:
 
 
 async def decide(uow: FakeUnitOfWork, case_id: int, request: triage.TriageRequest, who=PRIYA) -> triage.TriageResult:  # type: ignore[no-untyped-def]
-    return await triage.triage(uow=uow, actor=actor(who), case_id=case_id, request=request, review_team=REVIEW_TEAM,
-                               now=NOW + timedelta(hours=1))
+    return await triage.triage(
+        uow=uow,
+        actor=actor(who),
+        case_id=case_id,
+        request=request,
+        review_team=REVIEW_TEAM,
+        now=NOW + timedelta(hours=1),
+    )
 
 
 async def test_a_nomination_opens_a_case_and_asks_the_review_team_to_triage() -> None:
@@ -46,7 +56,11 @@ async def test_a_nomination_opens_a_case_and_asks_the_review_team_to_triage() ->
     ]
     [record] = uow.committed_audit
     assert (record.action, record.category, record.outcome, record.case_id) == (
-        "case.nominate", AuditCategory.COLLECTION, AuditOutcome.GRANTED, case_id)
+        "case.nominate",
+        AuditCategory.COLLECTION,
+        AuditOutcome.GRANTED,
+        case_id,
+    )
     assert uow.processed == [case_id]
 
 
@@ -78,8 +92,14 @@ async def test_a_bad_nomination_stores_nothing() -> None:
 async def test_a_partner_cannot_nominate_and_the_refusal_is_audited() -> None:
     uow = FakeUnitOfWork()
     with pytest.raises(Forbidden):
-        await nominations.nominate(uow=uow, actor=actor(MORGAN), form=nomination_form(), now=NOW,
-                                   rules=NominationRules(), sios=DIRECTORY.people_with(Role.SIO))
+        await nominations.nominate(
+            uow=uow,
+            actor=actor(MORGAN),
+            form=nomination_form(),
+            now=NOW,
+            rules=NominationRules(),
+            sios=DIRECTORY.people_with(Role.SIO),
+        )
     assert uow.cases.stored == {}
     [refusal] = uow.committed_audit
     assert (refusal.actor_id, refusal.outcome, refusal.case_id) == (MORGAN.user_id, AuditOutcome.REFUSED, None)
@@ -116,8 +136,9 @@ async def test_a_second_decision_shows_the_first() -> None:
     uow = FakeUnitOfWork()
     case_id = await nominate(uow)
     await decide(uow, case_id, triage.TriageRequest(TriageOutcome.DECLINE, reason="Outside the debrief's scope."))
-    again = await decide(uow, case_id, triage.TriageRequest(TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id),
-                         who=OWEN)
+    again = await decide(
+        uow, case_id, triage.TriageRequest(TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id), who=OWEN
+    )
     assert not again.changed
     assert again.case.status is CaseStatus.DECLINED
     assert len(uow.committed_messages) == 3  # nothing new was sent
