@@ -55,9 +55,7 @@ def test_the_app_type_defaults_to_single_tenant_so_a_missing_tenant_id_is_refuse
 
 
 def test_a_complete_single_tenant_configuration_is_accepted_and_authenticated() -> None:
-    settings = load_settings(
-        env(MicrosoftAppId=APP_ID, MicrosoftAppPassword=PASSWORD, MicrosoftAppTenantId=TENANT)
-    )
+    settings = load_settings(env(MicrosoftAppId=APP_ID, MicrosoftAppPassword=PASSWORD, MicrosoftAppTenantId=TENANT))
     assert not settings.anonymous
     assert not settings.development
     assert settings.bot_id == APP_ID
