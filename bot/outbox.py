@@ -256,16 +256,8 @@ class Dispatcher:
         match message.audience:
             case Audience.REVIEW_TEAM_CHANNEL:
                 tenant = s.settings.home_tenant
-                service_url = await latest_service_url(s.engine, tenant)
-                if service_url is None:
-                    raise NotReady("no conversation with the tenant yet, so no service URL")
-                case = await case_for_message(
-                    uow=s.uow(),
-                    case_id=message.case_id,
-                    now=s.now(),
-                    recipients=(f"channel:{s.settings.review_team_channel_id}",),
-                )
-                card = triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
+                service_url = await self._service_url()
+                card = await self._triage_card(message.case_id)
                 await self.limiter.wait(s.settings.review_team_channel_id)
                 thread = await self.connector.start_channel_thread(
                     service_url, s.settings.review_team_channel_id, tenant, card_message(card)
@@ -275,32 +267,39 @@ class Dispatcher:
                 existing = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
                 if existing is None:
                     raise NotReady("the triage thread has not been started yet")
-                case = await case_for_message(
-                    uow=s.uow(),
-                    case_id=message.case_id,
-                    now=s.now(),
-                    recipients=(f"channel:{s.settings.review_team_channel_id}",),
-                )
-                card = triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
+                card = await self._triage_card(message.case_id)
                 await self.limiter.wait(existing.conversation_id)
                 await self.connector.update(existing, card_message(card))
             case Audience.PERSON:
                 assert message.person_id is not None
+                if message.kind is not MessageKind.TRIAGE_OUTCOME:
+                    raise NotFound(f"no renderer for {message.kind}")
                 case = await case_for_message(
                     uow=s.uow(), case_id=message.case_id, now=s.now(), recipients=(f"person:{message.person_id}",)
                 )
-                if message.kind is not MessageKind.TRIAGE_OUTCOME:
-                    raise NotFound(f"no renderer for {message.kind}")
                 card = triage_outcome_for_nominator(case)
                 address = await personal_conversation(s.engine, message.person_id)
                 if address is not None:
                     service_url, conversation_id = address.service_url, address.conversation_id
                 else:
-                    tenant = s.settings.home_tenant
-                    found = await latest_service_url(s.engine, tenant)
-                    if found is None:
-                        raise NotReady("no conversation with the tenant yet, so no service URL")
-                    service_url = found
-                    conversation_id = await self.connector.start_personal_chat(service_url, message.person_id, tenant)
+                    service_url = await self._service_url()
+                    conversation_id = await self.connector.start_personal_chat(
+                        service_url, message.person_id, s.settings.home_tenant
+                    )
                 await self.limiter.wait(conversation_id)
                 await self.connector.send(service_url, conversation_id, card_message(card))
+
+    async def _service_url(self) -> str:
+        """Where the force's tenant was last heard from: new threads and chats start there."""
+        found = await latest_service_url(self.services.engine, self.services.settings.home_tenant)
+        if found is None:
+            raise NotReady("no conversation with the tenant yet, so no service URL")
+        return found
+
+    async def _triage_card(self, case_id: int) -> Card:
+        """The triage card as the review team's channel sees it now (reading it is a disclosure to them)."""
+        s = self.services
+        case = await case_for_message(
+            uow=s.uow(), case_id=case_id, now=s.now(), recipients=(f"channel:{s.settings.review_team_channel_id}",)
+        )
+        return triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, cast
 
 from microsoft_teams.cards.core import (
+    Action,
     ActionSet,
     AdaptiveCard,
     CardElement,
@@ -59,7 +61,7 @@ def verb(title: str, name: str, data: dict[str, Any] | None = None, *, style: st
     )
 
 
-def actions(*items: ExecuteAction) -> ActionSet:
+def actions(*items: Action) -> ActionSet:
     return ActionSet(actions=list(items))
 
 
@@ -82,6 +84,12 @@ def field_error(message: str | None) -> list[CardElement]:
     if not message:
         return []
     return [TextBlock(text=message, color="Attention", wrap=True, size="Small", spacing="None")]
+
+
+def field_value(values: Mapping[str, object], name: str) -> str | None:
+    """What the person typed into a field, to put back when the card returns with errors."""
+    raw = values.get(name)
+    return raw if isinstance(raw, str) and raw != "" else None
 
 
 def facts(pairs: list[tuple[str, str]]) -> FactSet:

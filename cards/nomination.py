@@ -7,7 +7,19 @@ from datetime import date
 
 from microsoft_teams.cards.core import CardElement, Choice, ChoiceSetInput, DateInput, TextInput, TimeInput
 
-from cards.common import Card, actions, build, facts, field_error, heading, notice, paragraph, verb, when
+from cards.common import (
+    Card,
+    actions,
+    build,
+    facts,
+    field_error,
+    field_value,
+    heading,
+    notice,
+    paragraph,
+    verb,
+    when,
+)
 from debrief.model import Case, Harm, IncidentContext, NominationRules, OffenceType, Person
 
 SUBMIT_VERB = "nomination.submit"
@@ -26,9 +38,14 @@ def nomination_form(
     errors = errors or {}
 
     def value(name: str) -> str | None:
-        raw = values.get(name)
-        return str(raw) if isinstance(raw, str) and raw != "" else None
+        return field_value(values, name)
 
+    def field(element: TextInput | DateInput | TimeInput | ChoiceSetInput) -> list[CardElement]:
+        """The input, then its error message (if any) right under it."""
+        assert element.id is not None
+        return [element, *field_error(errors.get(element.id))]
+
+    max_date = today.isoformat()
     body: list[CardElement] = [
         heading("Nominate a case for a rapid debrief"),
         paragraph(
@@ -44,79 +61,84 @@ def nomination_form(
             )
         )
     body += [
-        TextInput(
-            id="incidentReference",
-            label="Crime or incident reference",
-            placeholder=f"For example CR/123456/26 ({rules.reference_hint})",
-            max_length=40,
-            value=value("incidentReference"),
+        *field(
+            TextInput(
+                id="incidentReference",
+                label="Crime or incident reference",
+                placeholder=f"For example CR/123456/26 ({rules.reference_hint})",
+                max_length=40,
+                value=value("incidentReference"),
+            )
         ),
-        *field_error(errors.get("incidentReference")),
-        TextInput(
-            id="operationName",
-            label="Operation name (if any)",
-            placeholder="For example Operation Kestrel",
-            max_length=rules.max_operation_name,
-            value=value("operationName"),
+        *field(
+            TextInput(
+                id="operationName",
+                label="Operation name (if any)",
+                placeholder="For example Operation Kestrel",
+                max_length=rules.max_operation_name,
+                value=value("operationName"),
+            )
         ),
-        *field_error(errors.get("operationName")),
-        DateInput(id="incidentDate", label="Date of the incident", max=today.isoformat(), value=value("incidentDate")),
-        *field_error(errors.get("incidentDate")),
-        TimeInput(id="incidentTime", label="Time of the incident (best estimate)", value=value("incidentTime")),
-        *field_error(errors.get("incidentTime")),
-        ChoiceSetInput(
-            id="offenceType",
-            label="Offence type",
-            style="compact",
-            placeholder="Choose the offence type",
-            choices=[Choice(title=o.label, value=o.value) for o in OffenceType],
-            value=value("offenceType"),
+        *field(DateInput(id="incidentDate", label="Date of the incident", max=max_date, value=value("incidentDate"))),
+        *field(TimeInput(id="incidentTime", label="Time of the incident (best estimate)", value=value("incidentTime"))),
+        *field(
+            ChoiceSetInput(
+                id="offenceType",
+                label="Offence type",
+                style="compact",
+                placeholder="Choose the offence type",
+                choices=[Choice(title=o.label, value=o.value) for o in OffenceType],
+                value=value("offenceType"),
+            )
         ),
-        *field_error(errors.get("offenceType")),
-        ChoiceSetInput(
-            id="context",
-            label="Domestic or non-domestic",
-            style="expanded",
-            choices=[Choice(title=c.label, value=c.value) for c in IncidentContext],
-            value=value("context"),
+        *field(
+            ChoiceSetInput(
+                id="context",
+                label="Domestic or non-domestic",
+                style="expanded",
+                choices=[Choice(title=c.label, value=c.value) for c in IncidentContext],
+                value=value("context"),
+            )
         ),
-        *field_error(errors.get("context")),
-        ChoiceSetInput(
-            id="harm",
-            label="Homicide or near miss",
-            style="expanded",
-            choices=[Choice(title=h.label, value=h.value) for h in Harm],
-            value=value("harm"),
+        *field(
+            ChoiceSetInput(
+                id="harm",
+                label="Homicide or near miss",
+                style="expanded",
+                choices=[Choice(title=h.label, value=h.value) for h in Harm],
+                value=value("harm"),
+            )
         ),
-        *field_error(errors.get("harm")),
-        TextInput(
-            id="policingArea",
-            label="Policing area",
-            placeholder="For example North District",
-            max_length=rules.max_policing_area,
-            value=value("policingArea"),
+        *field(
+            TextInput(
+                id="policingArea",
+                label="Policing area",
+                placeholder="For example North District",
+                max_length=rules.max_policing_area,
+                value=value("policingArea"),
+            )
         ),
-        *field_error(errors.get("policingArea")),
-        DateInput(id="dmmDate", label="Daily management meeting date", max=today.isoformat(), value=value("dmmDate")),
-        *field_error(errors.get("dmmDate")),
-        ChoiceSetInput(
-            id="sioId",
-            label="Senior investigating officer (SIO)",
-            style="compact",
-            placeholder="Choose the SIO",
-            choices=[Choice(title=p.name, value=p.user_id) for p in sorted(sios.values(), key=lambda p: p.name)],
-            value=value("sioId"),
+        *field(DateInput(id="dmmDate", label="Daily management meeting date", max=max_date, value=value("dmmDate"))),
+        *field(
+            ChoiceSetInput(
+                id="sioId",
+                label="Senior investigating officer (SIO)",
+                style="compact",
+                placeholder="Choose the SIO",
+                choices=[Choice(title=p.name, value=p.user_id) for p in sorted(sios.values(), key=lambda p: p.name)],
+                value=value("sioId"),
+            )
         ),
-        *field_error(errors.get("sioId")),
-        TextInput(
-            id="scopeReason",
-            label="Why is this incident in scope?",
-            placeholder="What happened and what earlier contact there may have been. No witness accounts.",
-            is_multiline=True,
-            max_length=rules.max_scope_reason,
-            value=value("scopeReason"),
+        *field(
+            TextInput(
+                id="scopeReason",
+                label="Why is this incident in scope?",
+                placeholder="What happened and what earlier contact there may have been. No witness accounts.",
+                is_multiline=True,
+                max_length=rules.max_scope_reason,
+                value=value("scopeReason"),
+            )
         ),
-        *field_error(errors.get("scopeReason")),
         paragraph(
             "Record people by role only (for example Victim A, Suspect B). Do not include witness accounts: "
             "this debrief runs alongside the criminal investigation and its records may be disclosable.",

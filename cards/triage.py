@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from microsoft_teams.cards.core import CardElement, Choice, ChoiceSetInput, Container, TextInput
+from microsoft_teams.cards.core import Action, CardElement, Choice, ChoiceSetInput, Container, TextInput
 
-from cards.common import Card, actions, build, facts, field_error, heading, notice, paragraph, verb, when
+from cards.common import Card, actions, build, facts, field_error, field_value, heading, notice, paragraph, verb, when
 from debrief.model import Case, CaseStatus, Person, TriageDecision, TriageOutcome
 
 ACCEPT_VERB = "triage.accept"
@@ -72,77 +72,62 @@ def _decision_controls(
     case: Case, *, review_team: Mapping[str, Person], errors: Mapping[str, str], values: Mapping[str, object]
 ) -> list[CardElement]:
     data = {"caseId": case.id}
-
-    def value(name: str) -> str | None:
-        raw = values.get(name)
-        return raw if isinstance(raw, str) and raw else None
-
+    team = sorted(review_team.values(), key=lambda p: p.name)
     return [
-        Container(
-            separator=True,
-            items=[
-                paragraph("**Accept** and choose who leads the debrief"),
-                ChoiceSetInput(
-                    id="leadReviewerId",
-                    label="Lead reviewer",
-                    style="compact",
-                    placeholder="Choose the lead reviewer",
-                    choices=[
-                        Choice(title=p.name, value=p.user_id)
-                        for p in sorted(review_team.values(), key=lambda p: p.name)
-                    ],
-                    value=value("leadReviewerId"),
-                ),
-                *field_error(errors.get("leadReviewerId")),
-                actions(verb("Accept", ACCEPT_VERB, data, style="positive")),
-            ],
+        _decision(
+            "**Accept** and choose who leads the debrief",
+            ChoiceSetInput(
+                id="leadReviewerId",
+                label="Lead reviewer",
+                style="compact",
+                placeholder="Choose the lead reviewer",
+                choices=[Choice(title=p.name, value=p.user_id) for p in team],
+                value=field_value(values, "leadReviewerId"),
+            ),
+            errors,
+            verb("Accept", ACCEPT_VERB, data, style="positive"),
         ),
-        Container(
-            separator=True,
-            items=[
-                paragraph("**Decline**: the nominator will see the reason"),
-                TextInput(
-                    id="declineReason",
-                    label="Reason for declining",
-                    is_multiline=True,
-                    max_length=2000,
-                    value=value("declineReason"),
-                ),
-                *field_error(errors.get("declineReason")),
-                actions(verb("Decline", DECLINE_VERB, data)),
-            ],
+        _decision(
+            "**Decline**: the nominator will see the reason",
+            _text_input("declineReason", "Reason for declining", values),
+            errors,
+            verb("Decline", DECLINE_VERB, data),
         ),
-        Container(
-            separator=True,
-            items=[
-                paragraph("**Merge** into a case that already covers this incident"),
-                TextInput(
-                    id="mergeInto",
-                    label="Case number to merge into",
-                    placeholder="RD-2026-0001",
-                    max_length=20,
-                    value=value("mergeInto"),
-                ),
-                *field_error(errors.get("mergeInto")),
-                actions(verb("Merge", MERGE_VERB, data)),
-            ],
+        _decision(
+            "**Merge** into a case that already covers this incident",
+            _text_input("mergeInto", "Case number to merge into", values, multiline=False, placeholder="RD-2026-0001"),
+            errors,
+            verb("Merge", MERGE_VERB, data),
         ),
-        Container(
-            separator=True,
-            items=[
-                paragraph("**Ask the nominator** for more information before deciding"),
-                TextInput(
-                    id="question",
-                    label="What more do you need?",
-                    is_multiline=True,
-                    max_length=2000,
-                    value=value("question"),
-                ),
-                *field_error(errors.get("question")),
-                actions(verb("Ask for more information", REQUEST_INFORMATION_VERB, data)),
-            ],
+        _decision(
+            "**Ask the nominator** for more information before deciding",
+            _text_input("question", "What more do you need?", values),
+            errors,
+            verb("Ask for more information", REQUEST_INFORMATION_VERB, data),
         ),
     ]
+
+
+def _decision(intro: str, field: TextInput | ChoiceSetInput, errors: Mapping[str, str], button: Action) -> Container:
+    """One way to decide: what it means, the one field it needs, and its button."""
+    assert field.id is not None
+    return Container(
+        separator=True,
+        items=[paragraph(intro), field, *field_error(errors.get(field.id)), actions(button)],
+    )
+
+
+def _text_input(
+    name: str, label: str, values: Mapping[str, object], *, multiline: bool = True, placeholder: str | None = None
+) -> TextInput:
+    return TextInput(
+        id=name,
+        label=label,
+        is_multiline=multiline or None,
+        max_length=2000 if multiline else 20,
+        placeholder=placeholder,
+        value=field_value(values, name),
+    )
 
 
 def decision_summary(decision: TriageDecision) -> str:
