@@ -56,10 +56,17 @@ async def running_bot(
     credentials_factory: ServiceClientCredentialsFactory | None = None,
     clock: Callable[[], datetime] | None = None,
     run_dispatcher: bool = True,
+    run_migrations: bool = True,
 ) -> AsyncIterator[RunningBot]:
     settings: Settings = load_settings(dict(env))
     kwargs = {"clock": clock} if clock is not None else {}
-    app = create_app(settings, credentials_factory=credentials_factory, run_dispatcher=run_dispatcher, **kwargs)
+    app = create_app(
+        settings,
+        credentials_factory=credentials_factory,
+        run_dispatcher=run_dispatcher,
+        run_migrations=run_migrations,
+        **kwargs,
+    )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from storage import tables as t
 from tests.support import activities
 from tests.support.bot_server import RunningBot, development_env, running_bot
+from tests.support.cards import card_text
 from tests.support.connector import LocalConnector
 from tests.support.forms import accept_data, nomination_form
 from tests.support.people import JORDAN, PRIYA, RUTH
@@ -26,24 +27,6 @@ async def post(bot: RunningBot, activity: dict[str, Any]) -> tuple[int, Any]:
 async def count(bot: RunningBot, table: Any) -> int:
     async with bot.services.engine.connect() as connection:
         return int((await connection.execute(select(func.count()).select_from(table))).scalar_one())
-
-
-def card_text(body: dict[str, Any]) -> str:
-    texts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "title", "value"):
-                if isinstance(node.get(key), str):
-                    texts.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(body)
-    return "\n".join(texts)
 
 
 async def test_the_same_nomination_delivered_three_times_opens_one_case(sqlite_url: str) -> None:
