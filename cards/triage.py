@@ -30,7 +30,7 @@ def triage_card(
     values = values or {}
     n = case.nomination
     body: list[CardElement] = [
-        heading(f"Triage {case.case_number}: {n.offence_type.label.lower()}, {n.harm.label.lower()}"),
+        heading(f"Triage {case.case_number}: {incident_summary(case)}"),
         paragraph(
             f"Nominated by {case.nominator.name} on {when(case.nominated_at)}. "
             f"Triage is due by {triage_due.strftime('%a %d %b %Y')}."
@@ -41,7 +41,7 @@ def triage_card(
                 *([("Operation", n.operation_name)] if n.operation_name else []),
                 ("Incident", when(n.incident_at)),
                 ("Offence", n.offence_type.label),
-                ("Domestic", n.context.label),
+                ("Domestic or non-domestic", n.context.label),
                 ("Homicide or near miss", n.harm.label),
                 ("Policing area", n.policing_area),
                 ("Daily management meeting", n.dmm_date.strftime("%a %d %b %Y")),
@@ -128,6 +128,16 @@ def _text_input(
         placeholder=placeholder,
         value=field_value(values, name),
     )
+
+
+def incident_summary(case: Case) -> str:
+    """'attempted murder, near miss, domestic': what the review team needs first, without repeating itself."""
+    n = case.nomination
+    parts = [n.offence_type.label.lower()]
+    if n.harm.label.lower() not in parts:
+        parts.append(n.harm.label.lower())
+    parts.append(n.context.label.lower())
+    return ", ".join(parts)
 
 
 def decision_summary(decision: TriageDecision) -> str:

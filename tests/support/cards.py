@@ -11,7 +11,7 @@ def card_text(node: Any) -> str:
 
     def walk(item: Any) -> None:
         if isinstance(item, dict):
-            for key in ("text", "title", "value"):
+            for key in ("text", "title", "value", "fallbackText"):
                 if isinstance(item.get(key), str):
                     texts.append(item[key])
             for value in item.values():
