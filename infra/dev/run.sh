@@ -4,12 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 set -a; source infra/dev.env; set +a
 export TEAMSAPPTESTER_BROWSER=none
-export M365_AGENTS_PLAYGROUND_CONFIG_PATH="${M365_AGENTS_PLAYGROUND_CONFIG_PATH:-infra/playground/nominating-officer.yml}"
+# Whose screen the Playground shows: review-officer (default: can nominate and triage) or nominating-officer.
+export M365_AGENTS_PLAYGROUND_CONFIG_PATH="$PWD/infra/playground/${PLAYGROUND_AS:-review-officer}.yml"
+[ -f "$M365_AGENTS_PLAYGROUND_CONFIG_PATH" ] || { echo "No Playground configuration $M365_AGENTS_PLAYGROUND_CONFIG_PATH" >&2; exit 2; }
 
 .venv/bin/python -m bot &
 bot_pid=$!
 trap 'kill $bot_pid $pg_pid 2>/dev/null || true' EXIT INT TERM
-node_modules/.bin/agentsplayground -e "http://127.0.0.1:${PORT}/api/messages" -c msteams -p 56150 >/dev/null &
+node_modules/.bin/agentsplayground -e "http://127.0.0.1:${PORT}/api/messages" -c msteams -p 56150 --disable-telemetry >/dev/null &
 pg_pid=$!
 
 for _ in $(seq 1 60); do
@@ -17,6 +19,7 @@ for _ in $(seq 1 60); do
     echo
     echo "Rapid Debrief is running in development mode (fictional demo tenant, no authentication)."
     echo "Open http://localhost:56150 and type 'nominate'. Press Ctrl+C to stop."
+    echo "You are $(awk '/^currentUser:/{f=1} f && /^  name:/{sub(/^  name: /, ""); print; exit}' "$M365_AGENTS_PLAYGROUND_CONFIG_PATH"); PLAYGROUND_AS=nominating-officer make run shows PC Jordan Ellis instead."
     wait -n $bot_pid $pg_pid
     exit $?
   fi
