@@ -6,9 +6,9 @@ import logging
 import re
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue
+from botbuilder.schema import Activity, ActivityTypes
 
 from bot.adapter import tenant_of
 from bot.identity import actor_for
@@ -74,12 +74,16 @@ class DebriefBot(TeamsActivityHandler):
                 "I did not recognise that. Type **nominate** to put a case forward, or **help** to see what I do."
             )
 
-    async def on_adaptive_card_invoke(
-        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
-    ) -> AdaptiveCardInvokeResponse:
-        name, data = execute_action(turn_context.activity.value)
-        card = await self._run(turn_context, name, data)
-        return AdaptiveCardInvokeResponse(status_code=200, type=CARD_CONTENT_TYPE, value=card)
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Card actions are ours end to end: botbuilder's own parsing answers odd payloads with HTTP 500."""
+        activity = turn_context.activity
+        if activity.name == "adaptiveCard/action":
+            name, data = execute_action(activity.value)
+            card = await self._run(turn_context, name, data)
+            return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card})
+        return InvokeResponse(
+            status=400, body={"code": "NotSupported", "message": "Rapid Debrief does not handle this request."}
+        )
 
     async def _on_card_submit(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
         """Action.Submit (the fallback of older clients): answer by replacing the card that was pressed."""

@@ -55,6 +55,7 @@ async def test_an_invoke_answers_200_with_the_card(sqlite_url: str) -> None:
         async with running_bot(development_env(sqlite_url)) as bot:
             status, body = await post(bot, activities.execute(JORDAN, "nomination.open", {}, service_url=connector.url))
             assert status == 200
+            assert body["statusCode"] == 200
             assert body["type"] == "application/vnd.microsoft.card.adaptive"
             assert body["value"]["type"] == "AdaptiveCard"
             assert body["value"]["version"] == "1.5"
