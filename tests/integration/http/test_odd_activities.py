@@ -9,7 +9,6 @@ import pytest
 
 from tests.support import activities
 from tests.support.bot_server import development_env, running_bot
-from tests.support.connector import LocalConnector
 from tests.support.people import JORDAN
 
 URL = "http://127.0.0.1:9/"  # replies, if any, go nowhere
@@ -46,10 +45,9 @@ ODD_ACTIVITIES = {
 
 @pytest.mark.parametrize("name", sorted(ODD_ACTIVITIES))
 async def test_an_odd_activity_gets_no_server_error(sqlite_url: str, name: str) -> None:
-    with LocalConnector():
-        async with running_bot(development_env(sqlite_url), run_dispatcher=False) as bot:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.post(bot.messages_url, json=ODD_ACTIVITIES[name]) as response,
-            ):
-                assert response.status < 500, await response.text()
+    async with (
+        running_bot(development_env(sqlite_url), run_dispatcher=False) as bot,
+        aiohttp.ClientSession() as session,
+        session.post(bot.messages_url, json=ODD_ACTIVITIES[name]) as response,
+    ):
+        assert response.status < 500, await response.text()
