@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.directory import SettingsFileDirectory
 from bot.settings import Settings
-from debrief import clocks
+from debrief import triage
 from debrief.model import LONDON, Person
 from debrief.permissions import Role
 from storage.uow import SqlUnitOfWork
@@ -43,5 +43,4 @@ class Services:
         return self.directory.people_with(Role.SIO)
 
     def triage_due(self, nominated_at: datetime) -> date:
-        """Default clock: triage within 1 working day of the nomination."""
-        return clocks.add_working_days(nominated_at.astimezone(LONDON).date(), 1)
+        return triage.triage_due(nominated_at)

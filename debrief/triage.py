@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from debrief import clocks
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
-from debrief.model import AlreadyTriaged, Case, Person, TriageDecision, TriageOutcome, normalise_reference
+from debrief.model import LONDON, AlreadyTriaged, Case, Person, TriageDecision, TriageOutcome, normalise_reference
 from debrief.permissions import Actor, Permission, authorise
 from debrief.ports import UnitOfWork
+
+TRIAGE_WORKING_DAYS = 1
+"""Default clock (domain.md): the review team decides within one working day of the nomination."""
+
+
+def triage_due(nominated_at: datetime, *, working_days: int = TRIAGE_WORKING_DAYS) -> date:
+    return clocks.add_working_days(nominated_at.astimezone(LONDON).date(), working_days)
 
 
 @dataclass(frozen=True)
