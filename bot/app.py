@@ -72,6 +72,7 @@ def create_app(
         if task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=10)
+        await authentication.close()  # the shared session the connector clients send over
         await engine.dispose()
 
     app = web.Application(client_max_size=256 * 1024)

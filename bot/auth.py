@@ -2,8 +2,10 @@
 
 The stock stack builds a new ConnectorClient and a new user-token client on every activity, and most of
 its CPU goes there (architecture.md, "Performance facts"). Here connector clients are cached per
-(service URL, app id, audience) and the user-token client is built only when something uses it. Token
-validation is untouched: every inbound request is still authenticated by botbuilder itself.
+(service URL, app id, audience), the user-token client is built only when something uses it, and every
+cached client sends over one shared aiohttp session (bot/http_sender.py) instead of `requests` in a thread.
+Token validation is untouched: every inbound request is still authenticated by botbuilder itself, and the
+outbound token is still fetched (and refreshed) by the credentials before every call.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from botframework.connector.auth import (
 )
 from msrest.authentication import Authentication
 
+from bot.http_sender import SharedHttp, use_shared_session
 from bot.settings import Settings
 
 
@@ -44,7 +47,8 @@ class AnonymousCredentialFactory(ServiceClientCredentialsFactory):
     async def create_credentials(
         self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
     ) -> Authentication:
-        return MicrosoftAppCredentials.empty()
+        empty: Authentication = MicrosoftAppCredentials.empty()
+        return empty
 
 
 def credentials_factory_for(settings: Settings) -> ServiceClientCredentialsFactory:
@@ -56,18 +60,30 @@ def credentials_factory_for(settings: Settings) -> ServiceClientCredentialsFacto
 
 
 class CachingConnectorFactory(ConnectorFactory):
-    """Hands out one ConnectorClient per (service URL, audience); msrest refreshes its token per request."""
+    """Hands out one ConnectorClient per (service URL, app id, audience), sending over the shared session.
 
-    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[str, str, str], ConnectorClient], app_id: str):
+    The credentials inside a client sign every request, so a cached client still refreshes its token.
+    """
+
+    def __init__(
+        self,
+        inner: ConnectorFactory,
+        cache: dict[tuple[str, str, str], ConnectorClient],
+        app_id: str,
+        http: SharedHttp | None = None,
+    ) -> None:
         self._inner = inner
         self._cache = cache
         self._app_id = app_id
+        self._http = http
 
-    async def create(self, service_url: str, audience: str) -> ConnectorClient:
+    async def create(self, service_url: str, audience: str | None) -> ConnectorClient:
         key = (service_url, self._app_id, audience or "")
         client = self._cache.get(key)
         if client is None:
             client = await self._inner.create(service_url, audience)
+            if self._http is not None:
+                use_shared_session(client, self._http)
             self._cache[key] = client
         return client
 
@@ -103,9 +119,7 @@ class LazyUserTokenClient(UserTokenClient):
     ) -> Any:
         return await (await self._client()).get_aad_tokens(user_id, connection_name, resource_urls, channel_id)
 
-    async def exchange_token(
-        self, user_id: str, connection_name: str, channel_id: str, exchange_request: Any
-    ) -> Any:
+    async def exchange_token(self, user_id: str, connection_name: str, channel_id: str, exchange_request: Any) -> Any:
         return await (await self._client()).exchange_token(user_id, connection_name, channel_id, exchange_request)
 
 
@@ -113,23 +127,29 @@ class DebriefAuthentication(ConfigurationBotFrameworkAuthentication):
     def __init__(self, settings: Settings, credentials_factory: ServiceClientCredentialsFactory | None = None):
         super().__init__(settings, credentials_factory=credentials_factory or credentials_factory_for(settings))
         self._connectors: dict[tuple[str, str, str], ConnectorClient] = {}
+        self.http = SharedHttp()
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         result = await super().authenticate_request(activity, auth_header)
         if result.connector_factory is not None:
             result.connector_factory = CachingConnectorFactory(
-                result.connector_factory, self._connectors, _app_id(result.claims_identity)
+                result.connector_factory, self._connectors, _app_id(result.claims_identity), self.http
             )
         return result
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return CachingConnectorFactory(
-            super().create_connector_factory(claims_identity), self._connectors, _app_id(claims_identity)
+            super().create_connector_factory(claims_identity), self._connectors, _app_id(claims_identity), self.http
         )
 
+    async def close(self) -> None:
+        """Close the shared HTTP session (at shutdown); cached clients open a new one if used again."""
+        self._connectors.clear()
+        await self.http.close()
+
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        parent = super()
-        return LazyUserTokenClient(lambda: parent.create_user_token_client(claims_identity))
+        create = super().create_user_token_client  # bound now: a lambda cannot use zero-argument super()
+        return LazyUserTokenClient(lambda: create(claims_identity))
 
     def bot_claims(self, bot_app_id: str) -> ClaimsIdentity:
         """The identity proactive sends run under (the bot itself)."""
@@ -146,4 +166,6 @@ def _app_id(identity: ClaimsIdentity | None) -> str:
     if identity is None:
         return ""
     claims = identity.claims or {}
-    return str(claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM) or "")
+    return str(
+        claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM) or ""
+    )

@@ -1,0 +1,7 @@
+"""`python -m tests.bench` (what `make bench` runs)."""
+
+import sys
+
+from tests.bench.run import main
+
+sys.exit(main())
