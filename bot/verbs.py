@@ -27,7 +27,7 @@ from debrief import nominations, triage
 from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, InvalidInput, NotFound
 from debrief.model import NOMINATION_FIELDS, TriageOutcome
 from debrief.permissions import Actor
-from storage.uow import ConcurrentChange, find_processed_activity
+from storage.uow import ConcurrentChange
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +73,14 @@ async def run_verb(call: VerbCall) -> Card:
         return message_card("That button is no longer supported", "Type **nominate** or **help** to start again.")
     for _attempt in range(3):
         try:
-            if entry.replay is not None:
-                async with call.services.engine.connect() as connection:
-                    seen = await find_processed_activity(connection, call.activity_key)
-                if seen is not None:
-                    return await entry.replay(call, seen[0])
             return await entry.handle(call)
         except ConcurrentChange:
             continue  # someone else changed the case meanwhile: run again on the fresh state
-        except AlreadyProcessed:
-            continue  # a concurrent delivery of the same activity won: the next pass replays it
+        except AlreadyProcessed as replayed:
+            # Teams delivered this press again after it took effect: show the outcome, change nothing.
+            if entry.replay is None:
+                return message_card("Already done", "This was already received. Nothing more has changed.")
+            return await entry.replay(call, replayed.case_id)
         except Forbidden as refused:
             return message_card("Not available to you", refused.message)
         except NotFound as missing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from debrief.errors import DuplicateIncident, NotFound
+from debrief.errors import NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import Case, NominationRules, Person, parse_nomination
 from debrief.permissions import Actor, Permission, authorise
@@ -33,10 +33,7 @@ async def nominate(
             nominated_at=now,
         )
         await authorise(uow, actor, Permission.NOMINATE, case, now=now)
-        existing = await uow.cases.get_by_reference(nomination.incident_reference)
-        if existing is not None:
-            raise DuplicateIncident(nomination.incident_reference, existing.case_number)
-        case = await uow.cases.add(case)
+        case = await uow.cases.add(case)  # one case per incident: raises DuplicateIncident
         assert case.id is not None
         uow.outbox.add(OutboundMessage(MessageKind.TRIAGE_REQUESTED, case.id, Audience.REVIEW_TEAM_CHANNEL))
         uow.mark_processed(case.id)

@@ -17,7 +17,10 @@ class CaseRepository(Protocol):
     async def get_by_reference(self, incident_reference: str) -> Case | None: ...
 
     async def add(self, case: Case) -> Case:
-        """Store a new case, giving it its id and its case number (RD-<year>-<sequence>)."""
+        """Store a new case, giving it its id and its case number (RD-<year>-<sequence>).
+
+        Raises DuplicateIncident if the incident already has a case: one case per incident reference.
+        """
         ...
 
     async def save(self, case: Case) -> None: ...

@@ -67,6 +67,7 @@ async def triage(
         try:
             case.triage(decision, merge_target=merge_target)
         except AlreadyTriaged:
+            uow.mark_processed(case.id)  # a re-delivery of the deciding press is told apart at commit
             await uow.commit()  # the attempt's audit record stands; nothing else changed
             return TriageResult(case=case, changed=False)
         await uow.cases.save(case)

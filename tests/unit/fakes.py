@@ -6,6 +6,7 @@ import copy
 from typing import Self
 
 from debrief.audit import AuditRecord
+from debrief.errors import DuplicateIncident
 from debrief.messages import OutboundMessage
 from debrief.model import Case
 
@@ -29,6 +30,8 @@ class FakeCases:
         )
 
     async def add(self, case: Case) -> Case:
+        if (existing := await self.get_by_reference(case.nomination.incident_reference)) is not None:
+            raise DuplicateIncident(case.nomination.incident_reference, existing.case_number)
         year = case.nominated_at.year
         self._counters[year] = self._counters.get(year, 0) + 1
         case.case_number = f"RD-{year}-{self._counters[year]:04d}"

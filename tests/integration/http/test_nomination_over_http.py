@@ -139,3 +139,23 @@ async def _until(predicate: Any, timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.05)
+
+
+async def test_a_triage_press_delivered_three_times_decides_once(database_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(database_url), run_dispatcher=False) as bot:
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
+            press = activities.execute(
+                PRIYA,
+                "triage.accept",
+                accept_data(1),
+                service_url=connector.url,
+                conversation=activities.review_thread(),
+            )
+            answers = [await post(bot, press) for _ in range(3)]
+            assert all("Accepted by DS Priya Natt" in card_text(body) for _, body in answers)
+            assert not any("had already been decided" in card_text(body) for _, body in answers)
+            assert await count(bot, t.triage_decisions) == 1
+            assert await count(bot, t.outbox) == 3  # the triage request, then one card update and one outcome
