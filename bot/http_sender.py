@@ -64,7 +64,7 @@ class TransientRetry:
     def delay(self, retry: int, retry_after: str | None) -> float | None:
         """Seconds before retry number `retry` (1-based); None when Retry-After asks for longer than `cap_s`."""
         backoff = random.uniform(self.base_s / 2, self.base_s * 2 ** (retry - 1))
-        wanted = _seconds(retry_after)
+        wanted = retry_after_seconds(retry_after)
         if wanted is None:
             return min(backoff, self.cap_s)
         if wanted > self.cap_s:
@@ -72,7 +72,8 @@ class TransientRetry:
         return max(backoff, wanted)
 
 
-def _seconds(raw: str | None) -> float | None:
+def retry_after_seconds(raw: str | None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) as seconds to wait, or None when absent or unreadable."""
     if not raw:
         return None
     try:

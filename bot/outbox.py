@@ -14,8 +14,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -23,6 +22,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from botframework.connector.aio import ConnectorClient
 
 from bot.auth import DebriefAuthentication
+from bot.http_sender import retry_after_seconds
 from bot.services import Services
 from cards.common import Card
 from cards.triage import triage_card, triage_outcome_for_nominator
@@ -132,21 +132,7 @@ async def _call(pending: Any) -> Any:
         inner = getattr(error, "error", None)
         if inner is not None and getattr(inner, "error", None) is not None:
             code = str(getattr(inner.error, "code", "") or "")
-        raise SendError(status, retry_after=_retry_after(headers.get("Retry-After")), code=code) from error
-
-
-def _retry_after(raw: str | None) -> float | None:
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        try:
-            return max(
-                0.0, (parsedate_to_datetime(raw) - datetime.now(parsedate_to_datetime(raw).tzinfo)).total_seconds()
-            )
-        except (TypeError, ValueError):
-            return None
+        raise SendError(status, retry_after=retry_after_seconds(headers.get("Retry-After")), code=code) from error
 
 
 @dataclass(frozen=True)

@@ -21,31 +21,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-from botframework.connector.auth import MicrosoftAppCredentials, ServiceClientCredentialsFactory
-from msrest.authentication import Authentication
 
 from tests.bench.connector_process import serve
-
-
-class EmptyCredentialsFactory(ServiceClientCredentialsFactory):
-    """Authentication on for one app id; outbound calls carry no token (no login service on loopback)."""
-
-    def __init__(self, app_id: str) -> None:
-        self.app_id = app_id
-
-    async def is_valid_app_id(self, app_id: str) -> bool:
-        return app_id == self.app_id
-
-    async def is_authentication_disabled(self) -> bool:
-        return False
-
-    async def create_credentials(
-        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
-    ) -> Authentication:
-        if app_id != self.app_id:
-            raise PermissionError(f"no credentials for app {app_id!r}")
-        credentials: Authentication = MicrosoftAppCredentials.empty()
-        return credentials
+from tests.support.jwks import LocalAppCredentialsFactory
 
 
 class EchoBot(ActivityHandler):
@@ -80,7 +58,7 @@ def stock_app() -> web.Application:
         TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=env["TO_BOT_FROM_CHANNEL_TOKEN_ISSUER"],
     )
     adapter = CloudAdapter(
-        ConfigurationBotFrameworkAuthentication(config, credentials_factory=EmptyCredentialsFactory(config.APP_ID))
+        ConfigurationBotFrameworkAuthentication(config, credentials_factory=LocalAppCredentialsFactory(config.APP_ID))
     )
     bot = EchoBot()
 
@@ -99,7 +77,7 @@ def echo_app() -> web.Application:
     from bot.settings import load_settings
 
     settings = load_settings()
-    authentication = DebriefAuthentication(settings, EmptyCredentialsFactory(settings.app_id))
+    authentication = DebriefAuthentication(settings, LocalAppCredentialsFactory(settings.app_id))
     adapter = DebriefAdapter(authentication, allowed_tenants=settings.allowed_tenants)
     bot = EchoBot()
 
@@ -120,7 +98,7 @@ def real_app() -> web.Application:
     from bot.settings import load_settings
 
     settings = load_settings()
-    return create_app(settings, credentials_factory=EmptyCredentialsFactory(settings.app_id))
+    return create_app(settings, credentials_factory=LocalAppCredentialsFactory(settings.app_id))
 
 
 BUILDERS = {"stock": stock_app, "echo": echo_app, "app": real_app}
