@@ -23,7 +23,7 @@ from cards.triage import (
     REQUEST_INFORMATION_VERB,
     triage_card,
 )
-from debrief import nominations, triage
+from debrief import cases, nominations, triage
 from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, InvalidInput, NotFound
 from debrief.model import NOMINATION_FIELDS, TriageOutcome
 from debrief.permissions import Actor
@@ -109,7 +109,7 @@ async def _replay_nomination(call: VerbCall, case_id: int | None) -> Card:
     s = call.services
     if case_id is None:
         return message_card("Already received", "This nomination was already received.")
-    case = await nominations.view_case(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
+    case = await cases.get(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
     return nomination_received(case, triage_due=s.triage_due(case.nominated_at))
 
 
@@ -170,7 +170,7 @@ def _text(data: dict[str, Any], name: str) -> str | None:
 
 async def _replay_triage(call: VerbCall, case_id: int | None) -> Card:
     s = call.services
-    case = await nominations.view_case(uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now())
+    case = await cases.get(uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now())
     return triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
 
 
@@ -193,7 +193,7 @@ async def _triage(call: VerbCall, outcome: TriageOutcome) -> Card:
             now=s.now(),
         )
     except InvalidInput as invalid:
-        case = await nominations.view_case(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
+        case = await cases.get(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
         return triage_card(
             case,
             review_team=s.review_team(),

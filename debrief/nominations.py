@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from debrief.errors import NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import Case, NominationRules, Person, parse_nomination
 from debrief.permissions import Actor, Permission, authorise
@@ -37,16 +36,5 @@ async def nominate(
         assert case.id is not None
         uow.outbox.add(OutboundMessage(MessageKind.TRIAGE_REQUESTED, case.id, Audience.REVIEW_TEAM_CHANNEL))
         uow.mark_processed(case.id)
-        await uow.commit()
-        return case
-
-
-async def view_case(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> Case:
-    """Read a case for someone allowed to see it; the read is logged as a consultation."""
-    async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
-        await authorise(uow, actor, Permission.READ_CASE, case, now=now)
         await uow.commit()
         return case

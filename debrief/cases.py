@@ -1,0 +1,21 @@
+"""Reading a case: every read of case content is authorised and logged as a consultation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from debrief.errors import NotFound
+from debrief.model import Case
+from debrief.permissions import Actor, Permission, authorise
+from debrief.ports import UnitOfWork
+
+
+async def get(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> Case:
+    """Read a case for someone allowed to see it; the read is logged as a consultation."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise NotFound("That case no longer exists.")
+        await authorise(uow, actor, Permission.READ_CASE, case, now=now)
+        await uow.commit()
+        return case
