@@ -18,10 +18,13 @@ from cards.help import OPEN_NOMINATION_VERB
 from cards.nomination import SUBMIT_VERB, nomination_form, nomination_received
 from cards.triage import (
     ACCEPT_VERB,
+    ANSWER_VERB,
     DECLINE_VERB,
     MERGE_VERB,
     REQUEST_INFORMATION_VERB,
+    answer_sent,
     triage_card,
+    triage_outcome_for_nominator,
 )
 from debrief import cases, nominations, triage
 from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, InvalidInput, NotFound
@@ -228,3 +231,32 @@ async def merge(call: VerbCall) -> Card:
 @verb(REQUEST_INFORMATION_VERB, replay=_replay_triage)
 async def request_information(call: VerbCall) -> Card:
     return await _triage(call, TriageOutcome.REQUEST_INFORMATION)
+
+
+# --- The nominator answers the review team's question ---------------------------------------------------------
+
+
+async def _replay_answer(call: VerbCall, case_id: int | None) -> Card:
+    s = call.services
+    case = await cases.get(uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now())
+    return answer_sent(case)
+
+
+@verb(ANSWER_VERB, replay=_replay_answer)
+async def answer_information_request(call: VerbCall) -> Card:
+    s = call.services
+    case_id = _case_id(call.data)
+    try:
+        case = await nominations.answer_information_request(
+            uow=s.uow(call.activity_key),
+            actor=call.actor,
+            case_id=case_id,
+            answer=_text(call.data, "answer") or "",
+            now=s.now(),
+        )
+    except InvalidInput as invalid:
+        current = await cases.get(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
+        if current.open_information_request is None:
+            return message_card("No question to answer", invalid.field_errors.get("answer", "Nothing was saved."))
+        return triage_outcome_for_nominator(current, errors=invalid.field_errors, values=call.data)
+    return answer_sent(case)

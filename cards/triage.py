@@ -14,6 +14,7 @@ ACCEPT_VERB = "triage.accept"
 DECLINE_VERB = "triage.decline"
 MERGE_VERB = "triage.merge"
 REQUEST_INFORMATION_VERB = "triage.request_information"
+ANSWER_VERB = "nomination.answer_information_request"
 
 
 def triage_card(
@@ -64,6 +65,11 @@ def triage_card(
                 f"{when(request.decided_at)}: {request.reason}"
             )
         )
+    if (answer := case.latest_answer) is not None:
+        asked = case.decisions[-2] if len(case.decisions) > 1 else None
+        if asked is not None:
+            body.append(paragraph(f"**Asked:** {asked.reason}"))
+        body.append(notice(decision_summary(answer), good=True))
     body += _decision_controls(case, review_team=review_team, errors=errors, values=values)
     return build(*body, fallback_text=f"Triage {case.case_number}")
 
@@ -152,12 +158,17 @@ def decision_summary(decision: TriageDecision) -> str:
             return f"Merged into {decision.merged_into_case_number} by {by}."
         case TriageOutcome.REQUEST_INFORMATION:
             return f"More information requested by {by}: {decision.reason}"
+        case TriageOutcome.INFORMATION_PROVIDED:
+            return f"{decision.decided_by.name} answered on {when(decision.decided_at)}: {decision.reason}"
 
 
-def triage_outcome_for_nominator(case: Case) -> Card:
+def triage_outcome_for_nominator(
+    case: Case, *, errors: Mapping[str, str] | None = None, values: Mapping[str, object] | None = None
+) -> Card:
     """The nominator hears the outcome in the learning spirit: thanks first, no judgement of anyone."""
     latest = case.decisions[-1]
     ref = case.nomination.incident_reference
+    answer_controls: list[CardElement] = []
     if case.status is CaseStatus.ACCEPTED:
         lead = case.lead_reviewer.name if case.lead_reviewer else "a review officer"
         title = f"{case.case_number} will have a rapid debrief"
@@ -181,13 +192,33 @@ def triage_outcome_for_nominator(case: Case) -> Card:
         )
     else:
         title = f"{case.case_number}: the review team would like a little more information"
-        text = (
-            f"Thank you for nominating {ref}. Before deciding, {latest.decided_by.name} asks: {latest.reason} "
-            "Please reply to the review team with what you know."
-        )
+        text = f"Thank you for nominating {ref}. Before deciding, {latest.decided_by.name} asks: {latest.reason}"
+        answer_controls = [
+            TextInput(
+                id="answer",
+                label="Your answer for the review team",
+                placeholder="What you know. No witness accounts.",
+                is_multiline=True,
+                max_length=2000,
+                value=field_value(values or {}, "answer"),
+            ),
+            *field_error((errors or {}).get("answer")),
+            actions(verb("Send to the review team", ANSWER_VERB, {"caseId": case.id}, style="positive")),
+        ]
     return build(
         heading(title),
         paragraph(text),
         facts([("Case", case.case_number), ("Status", case.status.label)]),
+        *answer_controls,
         fallback_text=title,
+    )
+
+
+def answer_sent(case: Case) -> Card:
+    """Shown to the nominator in place of the question once their answer is in."""
+    return build(
+        heading(f"Thank you: your answer on {case.case_number} is with the review team"),
+        notice("Your answer has been saved and added to the triage card.", good=True),
+        paragraph("The review team will now decide whether a rapid debrief goes ahead, and will let you know here."),
+        fallback_text=f"Answer on {case.case_number} sent",
     )

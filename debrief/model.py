@@ -77,6 +77,12 @@ class TriageOutcome(StrEnum):
     DECLINE = "decline"
     MERGE = "merge"
     REQUEST_INFORMATION = "request_information"
+    INFORMATION_PROVIDED = "information_provided"
+    """The nominator's answer to a request for information: a step in triage, not a decision."""
+
+    @property
+    def is_final(self) -> bool:
+        return self in (TriageOutcome.ACCEPT, TriageOutcome.DECLINE, TriageOutcome.MERGE)
 
 
 @dataclass(frozen=True)
@@ -266,13 +272,31 @@ class Case:
     def final_decision(self) -> TriageDecision | None:
         if not self.status.is_triaged:
             return None
-        return next(d for d in reversed(self.decisions) if d.outcome is not TriageOutcome.REQUEST_INFORMATION)
+        return next(d for d in reversed(self.decisions) if d.outcome.is_final)
 
     @property
     def open_information_request(self) -> TriageDecision | None:
         if self.status is not CaseStatus.INFORMATION_REQUESTED:
             return None
         return self.decisions[-1]
+
+    @property
+    def latest_answer(self) -> TriageDecision | None:
+        """The nominator's answer to the review team's latest question, while triage is still open."""
+        if self.status is not CaseStatus.NOMINATED or not self.decisions:
+            return None
+        latest = self.decisions[-1]
+        return latest if latest.outcome is TriageOutcome.INFORMATION_PROVIDED else None
+
+    def answer_information_request(self, answer: TriageDecision) -> None:
+        """The nominator answers the review team's question; the nomination goes back to them to decide."""
+        if self.status is not CaseStatus.INFORMATION_REQUESTED:
+            state = self.status.label.lower()
+            message = f"The review team has no open question on {self.case_number}: it is {state}."
+            raise InvalidInput({"answer": message})
+        _require_reason(answer, "answer", "Write your answer for the review team.")
+        self.status = CaseStatus.NOMINATED
+        self.decisions.append(answer)
 
     def is_about(self, person: Person | str) -> bool:
         user_id = person if isinstance(person, str) else person.user_id
@@ -309,6 +333,8 @@ class Case:
             case TriageOutcome.REQUEST_INFORMATION:
                 _require_reason(decision, "question", "Say what more information the review team needs.")
                 self.status = CaseStatus.INFORMATION_REQUESTED
+            case TriageOutcome.INFORMATION_PROVIDED:
+                raise ValueError("an answer is recorded with answer_information_request, not as a decision")
         self.decisions.append(decision)
 
 

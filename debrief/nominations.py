@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from debrief.errors import NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
-from debrief.model import Case, NominationRules, Person, parse_nomination
+from debrief.model import Case, NominationRules, Person, TriageDecision, TriageOutcome, parse_nomination
 from debrief.permissions import Actor, Permission, authorise
 from debrief.ports import UnitOfWork
 
@@ -35,6 +36,31 @@ async def nominate(
         case = await uow.cases.add(case)  # one case per incident: raises DuplicateIncident
         assert case.id is not None
         uow.outbox.add(OutboundMessage(MessageKind.TRIAGE_REQUESTED, case.id, Audience.REVIEW_TEAM_CHANNEL))
+        uow.mark_processed(case.id)
+        await uow.commit()
+        return case
+
+
+async def answer_information_request(
+    *, uow: UnitOfWork, actor: Actor, case_id: int, answer: str, now: datetime
+) -> Case:
+    """The nominator answers the review team's question; the triage card in their thread shows the answer."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise NotFound("That case no longer exists.")
+        await authorise(uow, actor, Permission.ANSWER_INFORMATION_REQUEST, case, now=now)
+        case.answer_information_request(
+            TriageDecision(
+                outcome=TriageOutcome.INFORMATION_PROVIDED,
+                decided_by=Person(actor.user_id, actor.name),
+                decided_at=now,
+                reason=answer.strip(),
+            )
+        )
+        await uow.cases.save(case)
+        assert case.id is not None
+        uow.outbox.add(OutboundMessage(MessageKind.TRIAGE_CARD_CHANGED, case.id, Audience.TRIAGE_THREAD))
         uow.mark_processed(case.id)
         await uow.commit()
         return case

@@ -64,6 +64,10 @@ def _may_read_case(actor: Actor, case: Case | None) -> bool:
     return case is not None and case.is_about(actor.user_id)
 
 
+def _is_nominator(actor: Actor, case: Case | None) -> bool:
+    return case is not None and case.nominator.user_id == actor.user_id
+
+
 def _system_only(actor: Actor, case: Case | None) -> bool:
     return actor is SYSTEM
 
@@ -74,6 +78,7 @@ class Permission(Enum):
     NOMINATE = ("case.nominate", AuditCategory.COLLECTION, _is_officer)
     READ_CASE = ("case.read", AuditCategory.CONSULTATION, _may_read_case)
     TRIAGE = ("case.triage", AuditCategory.ALTERATION, _is_review_team)
+    ANSWER_INFORMATION_REQUEST = ("case.information.provide", AuditCategory.COLLECTION, _is_nominator)
     SEND_CASE_MESSAGE = ("case.message.send", AuditCategory.DISCLOSURE, _system_only)
 
     def __init__(self, action: str, category: AuditCategory, rule: Rule) -> None:
@@ -86,6 +91,8 @@ REFUSALS: dict[Permission, str] = {
     Permission.NOMINATE: "Only officers of the force can nominate a case.",
     Permission.READ_CASE: "You can only see cases you nominated, lead as SIO, or review as the review team.",
     Permission.TRIAGE: "Only members of the review team can triage a nomination. Nothing has changed.",
+    Permission.ANSWER_INFORMATION_REQUEST: "Only the officer who nominated this case can answer the review team's "
+    "question.",
     Permission.SEND_CASE_MESSAGE: "Only Rapid Debrief itself sends case messages.",
 }
 

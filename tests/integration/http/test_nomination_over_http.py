@@ -159,3 +159,44 @@ async def test_a_triage_press_delivered_three_times_decides_once(database_url: s
             assert not any("had already been decided" in card_text(body) for _, body in answers)
             assert await count(bot, t.triage_decisions) == 1
             assert await count(bot, t.outbox) == 3  # the triage request, then one card update and one outcome
+
+
+async def test_the_nominator_answers_a_question_and_the_triage_card_shows_it(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
+            question = {"verb": "triage.request_information", "caseId": 1, "question": "Was MARAC involved?"}
+            _, asked = await post(
+                bot,
+                activities.execute(
+                    PRIYA,
+                    question["verb"],
+                    question,
+                    service_url=connector.url,
+                    conversation=activities.review_thread(),
+                ),
+            )
+            assert "asked the nominator for more information" in card_text(asked)
+            await _until(lambda: any("Before deciding" in card_text(r.body) for r in connector.sent()))
+
+            answer = {"caseId": 1, "answer": "Yes: a MARAC referral was made in March."}
+            status, sent = await post(
+                bot,
+                activities.execute(JORDAN, "nomination.answer_information_request", answer, service_url=connector.url),
+            )
+            assert status == 200
+            assert "your answer on RD-2026-0001 is with the review team" in card_text(sent)
+            await _until(
+                lambda: any(
+                    r.method == "PUT" and "a MARAC referral was made" in card_text(r.body) for r in connector.sent()
+                )
+            )
+
+            _, refused = await post(
+                bot,
+                activities.execute(PRIYA, "nomination.answer_information_request", answer, service_url=connector.url),
+            )
+            assert "Only the officer who nominated this case" in card_text(refused)

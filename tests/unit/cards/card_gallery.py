@@ -8,7 +8,7 @@ from bot.verbs import message_card
 from cards.common import Card
 from cards.help import help_card
 from cards.nomination import nomination_form, nomination_received
-from cards.triage import triage_card, triage_outcome_for_nominator
+from cards.triage import answer_sent, triage_card, triage_outcome_for_nominator
 from debrief.model import (
     Case,
     CaseStatus,
@@ -81,6 +81,15 @@ def every_card() -> dict[str, Card]:
             errors={"declineReason": "Give the reason."},
         ),
     }
+    answered = a_case(CaseStatus.INFORMATION_REQUESTED)
+    answered.answer_information_request(
+        TriageDecision(TriageOutcome.INFORMATION_PROVIDED, JORDAN, NOW + timedelta(hours=3), reason="Yes, in March.")
+    )
+    cards["triage with an answer"] = triage_card(answered, review_team=REVIEW_TEAM, triage_due=DUE)
+    cards["answer sent"] = answer_sent(answered)
+    cards["question with errors"] = triage_outcome_for_nominator(
+        a_case(CaseStatus.INFORMATION_REQUESTED), errors={"answer": "Write your answer."}, values={"answer": " "}
+    )
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:

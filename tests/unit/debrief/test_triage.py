@@ -186,3 +186,59 @@ async def test_asking_for_information_keeps_triage_open() -> None:
     result = await decide(uow, case_id, triage.TriageRequest(TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id))
     assert result.changed and result.case.status is CaseStatus.ACCEPTED
     assert result.case.final_decision is not None and result.case.final_decision.outcome is TriageOutcome.ACCEPT
+
+
+async def ask(uow: FakeUnitOfWork) -> int:
+    case_id = await nominate(uow)
+    await decide(uow, case_id, triage.TriageRequest(TriageOutcome.REQUEST_INFORMATION, reason="Was MARAC involved?"))
+    return case_id
+
+
+async def answer(uow: FakeUnitOfWork, case_id: int, text: str, who=JORDAN) -> None:  # type: ignore[no-untyped-def]
+    await nominations.answer_information_request(
+        uow=uow, actor=actor(who), case_id=case_id, answer=text, now=NOW + timedelta(hours=2)
+    )
+
+
+async def test_the_nominator_answers_and_the_review_team_sees_it() -> None:
+    uow = FakeUnitOfWork()
+    case_id = await ask(uow)
+    await answer(uow, case_id, "  Yes: a MARAC referral was made in March.  ")
+    case = uow.cases.stored[case_id]
+    assert case.status is CaseStatus.NOMINATED
+    assert case.latest_answer is not None
+    assert (case.latest_answer.decided_by, case.latest_answer.reason) == (
+        JORDAN,
+        "Yes: a MARAC referral was made in March.",
+    )
+    assert uow.committed_messages[-1].kind is MessageKind.TRIAGE_CARD_CHANGED
+    result = await decide(uow, case_id, triage.TriageRequest(TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id))
+    assert result.changed and result.case.final_decision is not None
+    assert result.case.final_decision.outcome is TriageOutcome.ACCEPT
+
+
+@pytest.mark.parametrize("who", [PRIYA, RUTH])
+async def test_only_the_nominator_can_answer(who) -> None:  # type: ignore[no-untyped-def]
+    uow = FakeUnitOfWork()
+    case_id = await ask(uow)
+    with pytest.raises(Forbidden):
+        await answer(uow, case_id, "Something", who=who)
+    assert uow.cases.stored[case_id].status is CaseStatus.INFORMATION_REQUESTED
+    assert uow.committed_audit[-1].outcome is AuditOutcome.REFUSED
+
+
+async def test_an_empty_answer_is_not_sent() -> None:
+    uow = FakeUnitOfWork()
+    case_id = await ask(uow)
+    with pytest.raises(InvalidInput) as raised:
+        await answer(uow, case_id, "   ")
+    assert "Write your answer" in raised.value.field_errors["answer"]
+
+
+async def test_there_is_nothing_to_answer_once_the_case_is_decided() -> None:
+    uow = FakeUnitOfWork()
+    case_id = await nominate(uow)
+    await decide(uow, case_id, triage.TriageRequest(TriageOutcome.DECLINE, reason="Outside scope."))
+    with pytest.raises(InvalidInput) as raised:
+        await answer(uow, case_id, "Late news")
+    assert "no open question" in raised.value.field_errors["answer"]
