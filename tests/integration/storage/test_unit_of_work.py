@@ -6,7 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from debrief import nominations, triage
@@ -146,3 +147,13 @@ async def test_outbox_claims_do_not_overlap(engine: AsyncEngine) -> None:
     # A crashed instance's lease runs out and its rows come back.
     later = await outbox_store.claim_due(engine, instance="c", now=NOW.replace(year=2027) + lease * 2, lease=lease)
     assert len(later) == 6
+
+
+async def test_a_database_error_never_carries_case_content(engine: AsyncEngine) -> None:
+    secret = "Victim A disclosed a threat on the 101 call"
+    async with engine.begin() as connection:
+        await connection.execute(insert(t.processed_activities), {"activity_key": secret, "processed_at": NOW})
+    with pytest.raises(IntegrityError) as raised:
+        async with engine.begin() as connection:
+            await connection.execute(insert(t.processed_activities), {"activity_key": secret, "processed_at": NOW})
+    assert secret not in str(raised.value)
