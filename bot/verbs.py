@@ -7,7 +7,6 @@ an activity that already took effect show the outcome again without doing anythi
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +30,6 @@ from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, Inval
 from debrief.model import NOMINATION_FIELDS, TriageOutcome
 from debrief.permissions import Actor
 from storage.uow import ConcurrentChange
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,6 +71,15 @@ async def run_verb(call: VerbCall) -> Card:
     entry = VERBS.get(call.name)
     if entry is None:
         return message_card("That button is no longer supported", "Type **nominate** or **help** to start again.")
+    try:
+        return await _run_with_retries(entry, call)
+    except Forbidden as refused:
+        return message_card("Not available to you", refused.message)
+    except NotFound as missing:
+        return message_card("Not found", missing.message)
+
+
+async def _run_with_retries(entry: Verb, call: VerbCall) -> Card:
     for _attempt in range(3):
         try:
             return await entry.handle(call)
@@ -84,10 +90,6 @@ async def run_verb(call: VerbCall) -> Card:
             if entry.replay is None:
                 return message_card("Already done", "This was already received. Nothing more has changed.")
             return await entry.replay(call, replayed.case_id)
-        except Forbidden as refused:
-            return message_card("Not available to you", refused.message)
-        except NotFound as missing:
-            return message_card("Not found", missing.message)
     return message_card("Please try again", "Someone else changed this case at the same moment. Nothing was saved.")
 
 
