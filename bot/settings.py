@@ -105,6 +105,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     except ValueError:
         raise SettingsError(f"PORT must be a number, not {env.get('PORT')!r}.") from None
 
+    try:
+        interval = float(env.get("DEBRIEF_DISPATCH_INTERVAL_S", "1.0"))
+    except ValueError:
+        raise SettingsError("DEBRIEF_DISPATCH_INTERVAL_S must be a number of seconds, for example 1.0.") from None
+    if not 0.01 <= interval <= 60:
+        raise SettingsError("DEBRIEF_DISPATCH_INTERVAL_S must be between 0.01 and 60 seconds.")
+
     rules = NominationRules()
     if pattern := env.get("DEBRIEF_REFERENCE_PATTERN", "").strip():
         try:
@@ -137,5 +144,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         nomination_rules=rules,
         openid_metadata_url=env.get("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL") or None,
         token_issuer=env.get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER") or None,
-        dispatch_interval_s=float(env.get("DEBRIEF_DISPATCH_INTERVAL_S", "1.0")),
+        dispatch_interval_s=interval,
     )

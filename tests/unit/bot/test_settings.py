@@ -87,3 +87,23 @@ def test_python_m_bot_with_an_empty_environment_exits_2_saying_it_cannot_start()
     assert result.returncode == 2, result.stderr
     assert "cannot start" in result.stderr
     assert "MicrosoftAppId" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("PORT", "eighty", "PORT must be a number"),
+        ("DEBRIEF_DISPATCH_INTERVAL_S", "soon", "must be a number of seconds"),
+        ("DEBRIEF_DISPATCH_INTERVAL_S", "0", "between 0.01 and 60"),
+        ("DEBRIEF_REFERENCE_PATTERN", "([", "not a valid pattern"),
+        ("DEBRIEF_DIRECTORY_FILE", "/nowhere/directory.toml", "does not exist"),
+        ("DEBRIEF_REVIEW_TEAM_CHANNEL_ID", " ", "review team's channel"),
+        ("DEBRIEF_ALLOWED_TENANTS", "", "No tenant is allowed"),
+    ],
+)
+def test_a_bad_setting_stops_the_start_saying_what_to_change(name: str, value: str, says: str) -> None:
+    settings = env(DEBRIEF_ENVIRONMENT="development")
+    settings[name] = value
+    with pytest.raises(SettingsError) as raised:
+        load_settings(settings)
+    assert says in str(raised.value)
