@@ -25,10 +25,11 @@ from bot.auth import DebriefAuthentication
 from bot.http_sender import retry_after_seconds
 from bot.services import Services
 from cards.common import Card
+from cards.parameters import parameters_card
 from cards.triage import triage_card, triage_outcome_for_nominator
 from debrief.errors import NotFound
-from debrief.messages import Audience, MessageKind
-from debrief.notifications import case_for_message
+from debrief.messages import Audience, MessageKind, OutboundMessage
+from debrief.notifications import case_for_message, parameters_for_message
 from storage import outbox_store
 from storage.conversations import CaseThread, case_thread, latest_service_url, personal_conversation, save_case_thread
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 RETRYABLE = {408, 412, 429, 500, 502, 503, 504}
 TRIAGE_THREAD = "triage"
+PARAMETERS_REPLY = "parameters"
 
 
 class SendError(Exception):
@@ -256,6 +258,8 @@ class Dispatcher:
                 card = await self._triage_card(message.case_id)
                 await self.limiter.wait(existing.conversation_id)
                 await self.connector.update(existing, card_message(card))
+            case Audience.CASE_THREAD:
+                await self._post_in_case_thread(message)
             case Audience.PERSON:
                 assert message.person_id is not None
                 if message.kind is not MessageKind.TRIAGE_OUTCOME:
@@ -274,6 +278,32 @@ class Dispatcher:
                     )
                 await self.limiter.wait(conversation_id)
                 await self.connector.send(service_url, conversation_id, card_message(card))
+
+    async def _post_in_case_thread(self, message: OutboundMessage) -> None:
+        """The parameters card, as a reply in the case thread; later revisions update that same reply."""
+        s = self.services
+        thread = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
+        if thread is None:
+            raise NotReady("the case thread has not been started yet")
+        case, latest = await parameters_for_message(
+            uow=s.uow(),
+            case_id=message.case_id,
+            now=s.now(),
+            recipients=(f"channel:{s.settings.review_team_channel_id}",),
+        )
+        card = card_message(parameters_card(case, latest))
+        await self.limiter.wait(thread.conversation_id)
+        posted = await case_thread(s.engine, case_id=message.case_id, purpose=PARAMETERS_REPLY)
+        if posted is not None:
+            await self.connector.update(posted, card)
+            return
+        reply_id = await self.connector.send(thread.service_url, thread.conversation_id, card)
+        await save_case_thread(
+            s.engine,
+            case_id=message.case_id,
+            purpose=PARAMETERS_REPLY,
+            thread=CaseThread(thread.service_url, thread.conversation_id, reply_id),
+        )
 
     async def _service_url(self) -> str:
         """Where the force's tenant was last heard from: new threads and chats start there."""

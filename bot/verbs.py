@@ -15,6 +15,7 @@ from bot.services import Services
 from cards.common import Card, build, heading, notice, paragraph
 from cards.help import OPEN_NOMINATION_VERB
 from cards.nomination import SUBMIT_VERB, nomination_form, nomination_received
+from cards.parameters import SET_PARAMETERS_VERB, parameters_card
 from cards.triage import (
     ACCEPT_VERB,
     ANSWER_VERB,
@@ -25,7 +26,7 @@ from cards.triage import (
     triage_card,
     triage_outcome_for_nominator,
 )
-from debrief import cases, nominations, triage
+from debrief import cases, nominations, parameters, triage
 from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, InvalidInput, NotFound
 from debrief.model import NOMINATION_FIELDS, TriageOutcome
 from debrief.permissions import Actor
@@ -262,3 +263,34 @@ async def answer_information_request(call: VerbCall) -> Card:
             return message_card("No question to answer", invalid.field_errors.get("answer", "Nothing was saved."))
         return triage_outcome_for_nominator(current, errors=invalid.field_errors, values=call.data)
     return answer_sent(case)
+
+
+# --- Parameters -------------------------------------------------------------------------------------------
+
+
+async def _replay_parameters(call: VerbCall, case_id: int | None) -> Card:
+    s = call.services
+    case, latest = await parameters.get_parameters(
+        uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now()
+    )
+    return parameters_card(case, latest)
+
+
+@verb(SET_PARAMETERS_VERB, replay=_replay_parameters)
+async def set_parameters(call: VerbCall) -> Card:
+    s = call.services
+    case_id = _case_id(call.data)
+    try:
+        case, revision = await parameters.set_parameters(
+            uow=s.uow(call.activity_key), actor=call.actor, case_id=case_id, form=dict(call.data), now=s.now()
+        )
+    except InvalidInput as invalid:
+        case, latest = await parameters.get_parameters(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
+        return parameters_card(
+            case,
+            latest,
+            message="Nothing has been saved: please check the highlighted fields.",
+            errors=invalid.field_errors,
+            values=call.data,
+        )
+    return parameters_card(case, revision, message=f"Saved as revision {revision.revision}.")

@@ -13,11 +13,15 @@ class MessageKind(StrEnum):
     """Show the triage card's new state to everyone in the thread."""
     TRIAGE_OUTCOME = "triage.outcome"
     """Tell the nominator what the review team decided, or what more it needs."""
+    PARAMETERS_CARD = "parameters.card"
+    """Post (or bring up to date) the parameters card in the case thread."""
 
 
 class Audience(StrEnum):
     REVIEW_TEAM_CHANNEL = "review_team_channel"
     TRIAGE_THREAD = "triage_thread"
+    CASE_THREAD = "case_thread"
+    """A reply in the case's thread (the thread its triage card started)."""
     PERSON = "person"
 
 

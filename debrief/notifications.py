@@ -6,6 +6,7 @@ from datetime import datetime
 
 from debrief.errors import NotFound
 from debrief.model import Case
+from debrief.parameters import ParametersRevision
 from debrief.permissions import SYSTEM, Permission, authorise
 from debrief.ports import UnitOfWork
 
@@ -19,3 +20,17 @@ async def case_for_message(*, uow: UnitOfWork, case_id: int, recipients: tuple[s
         await authorise(uow, SYSTEM, Permission.SEND_CASE_MESSAGE, case, now=now, recipients=recipients)
         await uow.commit()
         return case
+
+
+async def parameters_for_message(
+    *, uow: UnitOfWork, case_id: int, recipients: tuple[str, ...], now: datetime
+) -> tuple[Case, ParametersRevision | None]:
+    """The case and its current parameters, for the parameters card about to go to `recipients`."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise NotFound(f"case {case_id} no longer exists")
+        await authorise(uow, SYSTEM, Permission.SEND_CASE_MESSAGE, case, now=now, recipients=recipients)
+        latest = await uow.parameters.latest(case_id)
+        await uow.commit()
+        return case, latest

@@ -68,6 +68,10 @@ def _is_nominator(actor: Actor, case: Case | None) -> bool:
     return case is not None and case.nominator.user_id == actor.user_id
 
 
+def _is_lead_reviewer(actor: Actor, case: Case | None) -> bool:
+    return case is not None and case.lead_reviewer is not None and case.lead_reviewer.user_id == actor.user_id
+
+
 def _system_only(actor: Actor, case: Case | None) -> bool:
     return actor is SYSTEM
 
@@ -78,6 +82,7 @@ class Permission(Enum):
     NOMINATE = ("case.nominate", AuditCategory.COLLECTION, _is_officer)
     READ_CASE = ("case.read", AuditCategory.CONSULTATION, _may_read_case)
     TRIAGE = ("case.triage", AuditCategory.ALTERATION, _is_review_team)
+    SET_PARAMETERS = ("case.parameters.set", AuditCategory.ALTERATION, _is_lead_reviewer)
     ANSWER_INFORMATION_REQUEST = ("case.information.provide", AuditCategory.COLLECTION, _is_nominator)
     SEND_CASE_MESSAGE = ("case.message.send", AuditCategory.DISCLOSURE, _system_only)
 
@@ -93,6 +98,7 @@ REFUSALS: dict[Permission, str] = {
     Permission.TRIAGE: "Only members of the review team can triage a nomination. Nothing has changed.",
     Permission.ANSWER_INFORMATION_REQUEST: "Only the officer who nominated this case can answer the review team's "
     "question.",
+    Permission.SET_PARAMETERS: "Only the lead reviewer of this case can set its parameters.",
     Permission.SEND_CASE_MESSAGE: "Only Rapid Debrief itself sends case messages.",
 }
 

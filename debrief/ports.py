@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from debrief.audit import AuditRecord
 from debrief.messages import OutboundMessage
 from debrief.model import Case
+
+if TYPE_CHECKING:
+    from debrief.parameters import ParametersRevision
 
 
 class CaseRepository(Protocol):
@@ -26,6 +29,14 @@ class CaseRepository(Protocol):
     async def save(self, case: Case) -> None: ...
 
 
+class ParametersRepository(Protocol):
+    async def latest(self, case_id: int) -> ParametersRevision | None: ...
+
+    async def add(self, case_id: int, revision: ParametersRevision) -> None:
+        """Keep a new revision; earlier revisions are never changed."""
+        ...
+
+
 class AuditLog(Protocol):
     def add(self, record: AuditRecord, *, case: Case | None = None) -> None:
         """Queue a record for this transaction; a new case's id is filled in when the case is stored."""
@@ -41,6 +52,9 @@ class UnitOfWork(Protocol):
 
     @property
     def cases(self) -> CaseRepository: ...
+
+    @property
+    def parameters(self) -> ParametersRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

@@ -8,7 +8,16 @@ from datetime import date, datetime
 from debrief import clocks
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
-from debrief.model import LONDON, AlreadyTriaged, Case, Person, TriageDecision, TriageOutcome, normalise_reference
+from debrief.model import (
+    LONDON,
+    AlreadyTriaged,
+    Case,
+    CaseStatus,
+    Person,
+    TriageDecision,
+    TriageOutcome,
+    normalise_reference,
+)
 from debrief.permissions import Actor, Permission, authorise
 from debrief.ports import UnitOfWork
 
@@ -76,6 +85,8 @@ async def triage(
         uow.outbox.add(
             OutboundMessage(MessageKind.TRIAGE_OUTCOME, case.id, Audience.PERSON, person_id=case.nominator.user_id)
         )
+        if case.status is CaseStatus.ACCEPTED:
+            uow.outbox.add(OutboundMessage(MessageKind.PARAMETERS_CARD, case.id, Audience.CASE_THREAD))
         uow.mark_processed(case.id)
         await uow.commit()
         return TriageResult(case=case, changed=True)

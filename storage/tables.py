@@ -114,6 +114,23 @@ case_threads = Table(
     Column("activity_id", String(200), nullable=False),
 )
 
+case_parameters = Table(
+    "case_parameters",
+    metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("revision", Integer, primary_key=True, autoincrement=False),
+    Column("set_by_id", String(64), nullable=False),
+    Column("set_by_name", String(200), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
+    Column("look_back_from", Date, nullable=False),
+    Column("look_back_to", Date, nullable=False),
+    Column("subjects", JSON, nullable=False),
+    Column("agencies", JSON, nullable=False),
+    Column("questions", JSON, nullable=False),
+    Column("parallel_processes", JSON, nullable=False),
+    Column("changed", JSON, nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -26,6 +26,7 @@ from debrief.model import (
     TriageDecision,
     TriageOutcome,
 )
+from debrief.parameters import ParallelProcess, Parameters, ParametersRevision
 from storage import tables as t
 
 # Built once: compiling a statement per call was a measurable share of a submit's CPU (see make bench).
@@ -34,6 +35,7 @@ _INSERT_DECISION = insert(t.triage_decisions)
 _INSERT_AUDIT = insert(t.audit_log)
 _INSERT_OUTBOX = insert(t.outbox)
 _INSERT_PROCESSED = insert(t.processed_activities)
+_INSERT_PARAMETERS = insert(t.case_parameters)
 
 
 def _next_number_statement(dialect: Any) -> Any:
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self._processed_case_id: int | None = None
         self._mark = False
         self.cases = SqlCaseRepository(self)
+        self.parameters = SqlParametersRepository(self)
         self.audit = SqlAuditLog(self)
         self.outbox = SqlOutbox(self)
 
@@ -300,6 +303,60 @@ def _case_from_row(row: Row[Any], decisions: Sequence[Row[Any]]) -> Case:
             for d in decisions
         ],
     )
+
+
+class SqlParametersRepository:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def latest(self, case_id: int) -> ParametersRevision | None:
+        c = t.case_parameters.c
+        row = (
+            await self._uow.connection.execute(
+                select(t.case_parameters).where(c.case_id == case_id).order_by(c.revision.desc()).limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        return ParametersRevision(
+            revision=row.revision,
+            parameters=Parameters(
+                look_back_from=row.look_back_from,
+                look_back_to=row.look_back_to,
+                subjects=tuple(row.subjects),
+                agencies=tuple(row.agencies),
+                questions=tuple(row.questions),
+                parallel_processes=frozenset(ParallelProcess(p) for p in row.parallel_processes),
+            ),
+            set_by=Person(row.set_by_id, row.set_by_name),
+            set_at=row.set_at,
+            changed=tuple(row.changed),
+        )
+
+    async def add(self, case_id: int, revision: ParametersRevision) -> None:
+        """A second writer of the same revision number fails on the primary key: ConcurrentChange."""
+        p = revision.parameters
+        try:
+            await self._uow.connection.execute(
+                _INSERT_PARAMETERS,
+                {
+                    "case_id": case_id,
+                    "revision": revision.revision,
+                    "set_by_id": revision.set_by.user_id,
+                    "set_by_name": revision.set_by.name,
+                    "set_at": revision.set_at,
+                    "look_back_from": p.look_back_from,
+                    "look_back_to": p.look_back_to,
+                    "subjects": list(p.subjects),
+                    "agencies": list(p.agencies),
+                    "questions": list(p.questions),
+                    "parallel_processes": sorted(x.value for x in p.parallel_processes),
+                    "changed": list(revision.changed),
+                },
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"parameters of case {case_id} changed while this action ran") from None
 
 
 class SqlAuditLog:

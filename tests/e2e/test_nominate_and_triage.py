@@ -219,12 +219,18 @@ async def test_nominate_fix_a_mistake_then_review_team_accepts(stack: Stack, pag
             what="updating the triage card",
         )
         assert str(update["message"]["messageId"]) == triage_id
-        decided = page.locator(CARD).last
+        # The thread now also holds the parameters card (a reply): find the triage card by its title.
+        decided = page.locator(CARD).filter(has_text=f"Triage {case_number}").first
         await expect(decided).to_contain_text("Accepted by DS Priya Natt")
         await expect(decided).to_contain_text("Lead reviewer: DS Owen Marsh.")
         await expect(decided.get_by_role("button", name="Accept")).to_have_count(0)
         await screenshot(page, output_dir / "06-triage-accepted.png", tall=True)
         clock.lap("5b accepted by the review team")
+        await stream.wait_for(
+            shows(f"Parameters for {case_number}", action="createMessage"),
+            since=since_accept,
+            what="asking the lead reviewer for the parameters in the case thread",
+        )
 
         # 6. Jordan hears the outcome in the personal chat.
         outcome = f"{case_number} will have a rapid debrief"

@@ -25,3 +25,16 @@ def nomination_form(**changes: str) -> dict[str, object]:
 
 def accept_data(case_id: int, lead: str = OWEN.user_id) -> dict[str, object]:
     return {"verb": "triage.accept", "caseId": case_id, "leadReviewerId": lead}
+
+
+def parameters_form(**changes: str) -> dict[str, object]:
+    form: dict[str, object] = {
+        "lookBackFrom": "2025-11-20",
+        "lookBackTo": "2026-11-20",
+        "subjects": "Victim A\nSuspect B",
+        "agencies": "Police,Probation Service",
+        "questions": "Were earlier domestic abuse reports risk-assessed?\nWas information shared with probation?",
+        "parallelProcesses": "dardr,coroner",
+    }
+    form.update(changes)
+    return form

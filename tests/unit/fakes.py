@@ -9,6 +9,7 @@ from debrief.audit import AuditRecord
 from debrief.errors import DuplicateIncident
 from debrief.messages import OutboundMessage
 from debrief.model import Case
+from debrief.parameters import ParametersRevision
 
 
 class FakeCases:
@@ -44,6 +45,17 @@ class FakeCases:
         self.stored[case.id] = copy.deepcopy(case)
 
 
+class FakeParameters:
+    def __init__(self) -> None:
+        self.revisions: dict[int, list[ParametersRevision]] = {}
+
+    async def latest(self, case_id: int) -> ParametersRevision | None:
+        return (self.revisions.get(case_id) or [None])[-1]
+
+    async def add(self, case_id: int, revision: ParametersRevision) -> None:
+        self.revisions.setdefault(case_id, []).append(revision)
+
+
 class FakeAuditLog:
     def __init__(self) -> None:
         self.pending: list[tuple[AuditRecord, Case | None]] = []
@@ -65,6 +77,7 @@ class FakeUnitOfWork:
 
     def __init__(self) -> None:
         self.cases = FakeCases()
+        self.parameters = FakeParameters()
         self.audit = FakeAuditLog()
         self.outbox = FakeOutbox()
         self.committed_audit: list[AuditRecord] = []

@@ -78,9 +78,9 @@ async def test_every_message_arrives_once_when_the_connector_throttles_and_fails
                     )
                     == 200
                 )
-            states = await wait_until_settled(bot, cases * 3)
+            states = await wait_until_settled(bot, cases * 4)
 
-    assert states == Counter({"sent": cases * 3})
+    assert states == Counter({"sent": cases * 4})  # triage requested; card changed, outcome, parameters card
     assert connector.state.faults_sent > 0
     starts = Counter(thread_starts(connector))
     assert starts == Counter({f"Triage RD-2026-{n:04d}": 1 for n in range(1, cases + 1)})
@@ -88,6 +88,8 @@ async def test_every_message_arrives_once_when_the_connector_throttles_and_fails
     assert len(updates) == cases
     outcomes = [r for r in connector.sent() if "will have a rapid debrief" in str(r.body)]
     assert len(outcomes) == cases
+    parameter_cards = [r for r in connector.sent() if "No parameters yet" in str(r.body)]
+    assert len(parameter_cards) == cases
 
 
 async def test_retry_after_is_honoured(sqlite_url: str) -> None:

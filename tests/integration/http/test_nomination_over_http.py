@@ -14,8 +14,8 @@ from tests.support import activities
 from tests.support.bot_server import RunningBot, development_env, running_bot
 from tests.support.cards import card_text
 from tests.support.connector import LocalConnector
-from tests.support.forms import accept_data, nomination_form
-from tests.support.people import JORDAN, PRIYA, RUTH
+from tests.support.forms import accept_data, nomination_form, parameters_form
+from tests.support.people import JORDAN, OWEN, PRIYA, RUTH
 
 
 async def post(bot: RunningBot, activity: dict[str, Any]) -> tuple[int, Any]:
@@ -158,7 +158,7 @@ async def test_a_triage_press_delivered_three_times_decides_once(database_url: s
             assert all("Accepted by DS Priya Natt" in card_text(body) for _, body in answers)
             assert not any("had already been decided" in card_text(body) for _, body in answers)
             assert await count(bot, t.triage_decisions) == 1
-            assert await count(bot, t.outbox) == 3  # the triage request, then one card update and one outcome
+            assert await count(bot, t.outbox) == 4  # the triage request; one card update, outcome, parameters card
 
 
 async def test_the_nominator_answers_a_question_and_the_triage_card_shows_it(sqlite_url: str) -> None:
@@ -200,3 +200,36 @@ async def test_the_nominator_answers_a_question_and_the_triage_card_shows_it(sql
                 activities.execute(PRIYA, "nomination.answer_information_request", answer, service_url=connector.url),
             )
             assert "Only the officer who nominated this case" in card_text(refused)
+
+
+async def test_the_lead_reviewer_sets_parameters_in_the_case_thread(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
+            thread = activities.review_thread()
+            await post(
+                bot,
+                activities.execute(
+                    PRIYA, "triage.accept", accept_data(1), service_url=connector.url, conversation=thread
+                ),
+            )
+            await _until(lambda: any("No parameters yet" in card_text(r.body) for r in connector.sent()))
+            posted = next(r for r in connector.sent() if "No parameters yet" in card_text(r.body))
+            assert posted.method == "POST" and "messageid=" in unquote(posted.path)  # a reply in the case thread
+
+            data = {"caseId": 1, **parameters_form()}
+            _, refused = await post(
+                bot, activities.execute(PRIYA, "parameters.set", data, service_url=connector.url, conversation=thread)
+            )
+            assert "Only the lead reviewer" in card_text(refused)
+            status, saved = await post(
+                bot, activities.execute(OWEN, "parameters.set", data, service_url=connector.url, conversation=thread)
+            )
+            assert status == 200
+            assert "Saved as revision 1." in card_text(saved)
+            await _until(
+                lambda: any(r.method == "PUT" and "Victim A, Suspect B" in card_text(r.body) for r in connector.sent())
+            )

@@ -10,15 +10,16 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from debrief import nominations, triage
+from debrief import nominations, parameters, triage
 from debrief.audit import AuditOutcome
 from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden
 from debrief.model import CaseStatus, NominationRules, TriageOutcome
+from debrief.parameters import ParallelProcess
 from debrief.permissions import Role
 from storage import outbox_store
 from storage import tables as t
 from storage.uow import ConcurrentChange, SqlUnitOfWork
-from tests.support.forms import nomination_form
+from tests.support.forms import nomination_form, parameters_form
 from tests.support.people import DIRECTORY, JORDAN, MORGAN, OWEN, PRIYA, actor
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -114,7 +115,7 @@ async def test_a_triage_decision_is_stored_with_who_and_when(engine: AsyncEngine
     assert case.lead_reviewer == OWEN
     assert case.decisions[0].decided_by == PRIYA
     assert case.decisions[0].decided_at == NOW + timedelta(hours=1)
-    assert await count(engine, t.outbox) == 3
+    assert await count(engine, t.outbox) == 4  # triage requested; card changed, outcome, parameters card
 
 
 async def test_a_stale_write_is_refused(engine: AsyncEngine) -> None:
@@ -157,3 +158,31 @@ async def test_a_database_error_never_carries_case_content(engine: AsyncEngine) 
         async with engine.begin() as connection:
             await connection.execute(insert(t.processed_activities), {"activity_key": secret, "processed_at": NOW})
     assert secret not in str(raised.value)
+
+
+async def test_parameter_revisions_are_kept_whole(engine: AsyncEngine) -> None:
+    case_id = await nominate(engine)
+    await triage.triage(
+        uow=SqlUnitOfWork(engine),
+        actor=actor(PRIYA),
+        case_id=case_id,
+        request=triage.TriageRequest(TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id),
+        review_team=REVIEW_TEAM,
+        now=NOW,
+    )
+    for subjects in ("Victim A\nSuspect B", "Victim A\nSuspect B\nChild C"):
+        await parameters.set_parameters(
+            uow=SqlUnitOfWork(engine),
+            actor=actor(OWEN),
+            case_id=case_id,
+            form=parameters_form(subjects=subjects),
+            now=NOW,
+        )
+    async with SqlUnitOfWork(engine) as uow:
+        latest = await uow.parameters.latest(case_id)
+    assert latest is not None
+    assert latest.revision == 2 and latest.changed == ("subjects",)
+    assert latest.parameters.subjects == ("Victim A", "Suspect B", "Child C")
+    assert latest.parameters.parallel_processes == {ParallelProcess.DARDR, ParallelProcess.CORONER}
+    assert latest.set_at == NOW
+    assert await count(engine, t.case_parameters) == 2

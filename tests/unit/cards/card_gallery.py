@@ -8,6 +8,7 @@ from bot.verbs import message_card
 from cards.common import Card
 from cards.help import help_card
 from cards.nomination import nomination_form, nomination_received
+from cards.parameters import parameters_card
 from cards.triage import answer_sent, triage_card, triage_outcome_for_nominator
 from debrief.model import (
     Case,
@@ -20,7 +21,9 @@ from debrief.model import (
     TriageDecision,
     TriageOutcome,
 )
+from debrief.parameters import ParametersRevision, parse_parameters
 from debrief.permissions import Role
+from tests.support.forms import parameters_form
 from tests.support.people import DIRECTORY, JORDAN, OWEN, PRIYA, RUTH
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -89,6 +92,23 @@ def every_card() -> dict[str, Card]:
     cards["answer sent"] = answer_sent(answered)
     cards["question with errors"] = triage_outcome_for_nominator(
         a_case(CaseStatus.INFORMATION_REQUESTED), errors={"answer": "Write your answer."}, values={"answer": " "}
+    )
+    accepted = a_case(CaseStatus.ACCEPTED)
+    revision = ParametersRevision(
+        revision=2,
+        parameters=parse_parameters(parameters_form(), case=accepted),
+        set_by=OWEN,
+        set_at=NOW + timedelta(days=1),
+        changed=("subjects", "questions"),
+    )
+    cards["parameters, none yet"] = parameters_card(accepted, None)
+    cards["parameters"] = parameters_card(accepted, revision, message="Saved as revision 2.")
+    cards["parameters with errors"] = parameters_card(
+        accepted,
+        revision,
+        message="Nothing has been saved.",
+        errors={"subjects": "By role only."},
+        values={"subjects": "Victim A", "agencies": "Police"},
     )
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
