@@ -25,11 +25,13 @@ from bot.auth import DebriefAuthentication
 from bot.http_sender import retry_after_seconds
 from bot.services import Services
 from cards.common import Card
+from cards.consent import consent_recorded, consent_request
 from cards.parameters import parameters_card
 from cards.triage import triage_card, triage_outcome_for_nominator
+from debrief.consent import consent_due_for
 from debrief.errors import NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
-from debrief.notifications import case_for_message, parameters_for_message
+from debrief.notifications import CaseForMessage, case_for_message
 from storage import outbox_store
 from storage.conversations import CaseThread, case_thread, latest_service_url, personal_conversation, save_case_thread
 
@@ -262,12 +264,10 @@ class Dispatcher:
                 await self._post_in_case_thread(message)
             case Audience.PERSON:
                 assert message.person_id is not None
-                if message.kind is not MessageKind.TRIAGE_OUTCOME:
-                    raise NotFound(f"no renderer for {message.kind}")
-                case = await case_for_message(
+                view = await case_for_message(
                     uow=s.uow(), case_id=message.case_id, now=s.now(), recipients=(f"person:{message.person_id}",)
                 )
-                card = triage_outcome_for_nominator(case)
+                card = self._render(message.kind, view)
                 address = await personal_conversation(s.engine, message.person_id)
                 if address is not None:
                     service_url, conversation_id = address.service_url, address.conversation_id
@@ -279,31 +279,52 @@ class Dispatcher:
                 await self.limiter.wait(conversation_id)
                 await self.connector.send(service_url, conversation_id, card_message(card))
 
+    def _render(self, kind: MessageKind, view: CaseForMessage) -> Card:
+        """The card for each kind of message, from the case as it is now."""
+        s = self.services
+        match kind:
+            case MessageKind.TRIAGE_REQUESTED | MessageKind.TRIAGE_CARD_CHANGED:
+                return triage_card(
+                    view.case, review_team=s.review_team(), triage_due=s.triage_due(view.case.nominated_at)
+                )
+            case MessageKind.TRIAGE_OUTCOME:
+                return triage_outcome_for_nominator(view.case)
+            case MessageKind.PARAMETERS_CARD:
+                return parameters_card(view.case, view.parameters)
+            case MessageKind.CONSENT_REQUESTED:
+                return consent_request(view.case, view.consent, due=consent_due_for(view.case))
+            case MessageKind.CONSENT_RECORDED:
+                if view.consent is None:
+                    raise NotFound("no consent recorded")
+                return consent_recorded(view.case, view.consent)
+
     async def _post_in_case_thread(self, message: OutboundMessage) -> None:
-        """The parameters card, as a reply in the case thread; later revisions update that same reply."""
+        """A reply in the case thread. The parameters card is one reply, updated in place at each revision."""
         s = self.services
         thread = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
         if thread is None:
             raise NotReady("the case thread has not been started yet")
-        case, latest = await parameters_for_message(
+        view = await case_for_message(
             uow=s.uow(),
             case_id=message.case_id,
             now=s.now(),
             recipients=(f"channel:{s.settings.review_team_channel_id}",),
         )
-        card = card_message(parameters_card(case, latest))
+        card = card_message(self._render(message.kind, view))
         await self.limiter.wait(thread.conversation_id)
+        updates_in_place = message.kind is MessageKind.PARAMETERS_CARD
         posted = await case_thread(s.engine, case_id=message.case_id, purpose=PARAMETERS_REPLY)
-        if posted is not None:
+        if updates_in_place and posted is not None:
             await self.connector.update(posted, card)
             return
         reply_id = await self.connector.send(thread.service_url, thread.conversation_id, card)
-        await save_case_thread(
-            s.engine,
-            case_id=message.case_id,
-            purpose=PARAMETERS_REPLY,
-            thread=CaseThread(thread.service_url, thread.conversation_id, reply_id),
-        )
+        if updates_in_place:
+            await save_case_thread(
+                s.engine,
+                case_id=message.case_id,
+                purpose=PARAMETERS_REPLY,
+                thread=CaseThread(thread.service_url, thread.conversation_id, reply_id),
+            )
 
     async def _service_url(self) -> str:
         """Where the force's tenant was last heard from: new threads and chats start there."""
@@ -315,7 +336,7 @@ class Dispatcher:
     async def _triage_card(self, case_id: int) -> Card:
         """The triage card as the review team's channel sees it now (reading it is a disclosure to them)."""
         s = self.services
-        case = await case_for_message(
+        view = await case_for_message(
             uow=s.uow(), case_id=case_id, now=s.now(), recipients=(f"channel:{s.settings.review_team_channel_id}",)
         )
-        return triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
+        return self._render(MessageKind.TRIAGE_CARD_CHANGED, view)

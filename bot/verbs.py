@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.services import Services
 from cards.common import Card, build, heading, notice, paragraph
+from cards.consent import CONSENT_VERB, CONSENT_WITH_CONDITIONS_VERB, NOT_YET_VERB, consent_request
 from cards.help import OPEN_NOMINATION_VERB
 from cards.nomination import SUBMIT_VERB, nomination_form, nomination_received
 from cards.parameters import SET_PARAMETERS_VERB, parameters_card
@@ -26,7 +27,7 @@ from cards.triage import (
     triage_card,
     triage_outcome_for_nominator,
 )
-from debrief import cases, nominations, parameters, triage
+from debrief import cases, consent, nominations, parameters, triage
 from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, InvalidInput, NotFound
 from debrief.model import NOMINATION_FIELDS, TriageOutcome
 from debrief.permissions import Actor
@@ -294,3 +295,45 @@ async def set_parameters(call: VerbCall) -> Card:
             values=call.data,
         )
     return parameters_card(case, revision, message=f"Saved as revision {revision.revision}.")
+
+
+# --- SIO consent ------------------------------------------------------------------------------------------
+
+
+async def _replay_consent(call: VerbCall, case_id: int | None) -> Card:
+    s = call.services
+    case, latest = await consent.get_consent(uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now())
+    return consent_request(case, latest, due=consent.consent_due_for(case))
+
+
+async def _consent(call: VerbCall, answer: consent.ConsentAnswer) -> Card:
+    s = call.services
+    case_id = _case_id(call.data)
+    text = _text(call.data, "conditions") if answer is consent.ConsentAnswer.CONSENT_WITH_CONDITIONS else None
+    if answer is consent.ConsentAnswer.NOT_YET:
+        text = _text(call.data, "notYetReason")
+    try:
+        case, record = await consent.record_consent(
+            uow=s.uow(call.activity_key), actor=call.actor, case_id=case_id, answer=answer, text=text, now=s.now()
+        )
+    except InvalidInput as invalid:
+        case, latest = await consent.get_consent(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
+        return consent_request(
+            case, latest, due=consent.consent_due_for(case), errors=invalid.field_errors, values=call.data
+        )
+    return consent_request(case, record, due=consent.consent_due_for(case))
+
+
+@verb(CONSENT_VERB, replay=_replay_consent)
+async def give_consent(call: VerbCall) -> Card:
+    return await _consent(call, consent.ConsentAnswer.CONSENT)
+
+
+@verb(CONSENT_WITH_CONDITIONS_VERB, replay=_replay_consent)
+async def give_consent_with_conditions(call: VerbCall) -> Card:
+    return await _consent(call, consent.ConsentAnswer.CONSENT_WITH_CONDITIONS)
+
+
+@verb(NOT_YET_VERB, replay=_replay_consent)
+async def not_yet(call: VerbCall) -> Card:
+    return await _consent(call, consent.ConsentAnswer.NOT_YET)

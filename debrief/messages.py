@@ -15,6 +15,10 @@ class MessageKind(StrEnum):
     """Tell the nominator what the review team decided, or what more it needs."""
     PARAMETERS_CARD = "parameters.card"
     """Post (or bring up to date) the parameters card in the case thread."""
+    CONSENT_REQUESTED = "consent.requested"
+    """Ask the SIO, one to one, for consent to collect the chronology."""
+    CONSENT_RECORDED = "consent.recorded"
+    """Tell the case thread what the SIO answered."""
 
 
 class Audience(StrEnum):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from debrief.consent import ConsentRecord
 from debrief.errors import NotFound
 from debrief.model import Case
 from debrief.parameters import ParametersRevision
@@ -11,26 +13,24 @@ from debrief.permissions import SYSTEM, Permission, authorise
 from debrief.ports import UnitOfWork
 
 
-async def case_for_message(*, uow: UnitOfWork, case_id: int, recipients: tuple[str, ...], now: datetime) -> Case:
+@dataclass(frozen=True)
+class CaseForMessage:
+    """Everything a message about a case may show, read in one go."""
+
+    case: Case
+    parameters: ParametersRevision | None
+    consent: ConsentRecord | None
+
+
+async def case_for_message(
+    *, uow: UnitOfWork, case_id: int, recipients: tuple[str, ...], now: datetime
+) -> CaseForMessage:
     """The case as it is now, for a message about to go to `recipients`; logged as a disclosure."""
     async with uow:
         case = await uow.cases.get(case_id)
         if case is None:
             raise NotFound(f"case {case_id} no longer exists")
         await authorise(uow, SYSTEM, Permission.SEND_CASE_MESSAGE, case, now=now, recipients=recipients)
+        view = CaseForMessage(case, await uow.parameters.latest(case_id), await uow.consents.latest(case_id))
         await uow.commit()
-        return case
-
-
-async def parameters_for_message(
-    *, uow: UnitOfWork, case_id: int, recipients: tuple[str, ...], now: datetime
-) -> tuple[Case, ParametersRevision | None]:
-    """The case and its current parameters, for the parameters card about to go to `recipients`."""
-    async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound(f"case {case_id} no longer exists")
-        await authorise(uow, SYSTEM, Permission.SEND_CASE_MESSAGE, case, now=now, recipients=recipients)
-        latest = await uow.parameters.latest(case_id)
-        await uow.commit()
-        return case, latest
+        return view

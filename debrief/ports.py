@@ -9,6 +9,7 @@ from debrief.messages import OutboundMessage
 from debrief.model import Case
 
 if TYPE_CHECKING:
+    from debrief.consent import ConsentRecord
     from debrief.parameters import ParametersRevision
 
 
@@ -37,6 +38,12 @@ class ParametersRepository(Protocol):
         ...
 
 
+class ConsentRepository(Protocol):
+    async def latest(self, case_id: int) -> ConsentRecord | None: ...
+
+    async def add(self, case_id: int, record: ConsentRecord) -> None: ...
+
+
 class AuditLog(Protocol):
     def add(self, record: AuditRecord, *, case: Case | None = None) -> None:
         """Queue a record for this transaction; a new case's id is filled in when the case is stored."""
@@ -55,6 +62,9 @@ class UnitOfWork(Protocol):
 
     @property
     def parameters(self) -> ParametersRepository: ...
+
+    @property
+    def consents(self) -> ConsentRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

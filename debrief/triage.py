@@ -87,6 +87,11 @@ async def triage(
         )
         if case.status is CaseStatus.ACCEPTED:
             uow.outbox.add(OutboundMessage(MessageKind.PARAMETERS_CARD, case.id, Audience.CASE_THREAD))
+            uow.outbox.add(
+                OutboundMessage(
+                    MessageKind.CONSENT_REQUESTED, case.id, Audience.PERSON, person_id=case.nomination.sio.user_id
+                )
+            )
         uow.mark_processed(case.id)
         await uow.commit()
         return TriageResult(case=case, changed=True)

@@ -131,6 +131,18 @@ case_parameters = Table(
     Column("changed", JSON, nullable=False),
 )
 
+case_consents = Table(
+    "case_consents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("answer", String(30), nullable=False),
+    Column("by_id", String(64), nullable=False),
+    Column("by_name", String(200), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("text", Text),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

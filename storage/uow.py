@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from debrief.audit import AuditRecord
+from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.errors import AlreadyProcessed, DebriefError, DuplicateIncident
 from debrief.messages import OutboundMessage
 from debrief.model import (
@@ -36,6 +37,7 @@ _INSERT_AUDIT = insert(t.audit_log)
 _INSERT_OUTBOX = insert(t.outbox)
 _INSERT_PROCESSED = insert(t.processed_activities)
 _INSERT_PARAMETERS = insert(t.case_parameters)
+_INSERT_CONSENT = insert(t.case_consents)
 
 
 def _next_number_statement(dialect: Any) -> Any:
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self._mark = False
         self.cases = SqlCaseRepository(self)
         self.parameters = SqlParametersRepository(self)
+        self.consents = SqlConsentRepository(self)
         self.audit = SqlAuditLog(self)
         self.outbox = SqlOutbox(self)
 
@@ -357,6 +360,35 @@ class SqlParametersRepository:
         except IntegrityError:
             await self._uow._raise_if_replayed()
             raise ConcurrentChange(f"parameters of case {case_id} changed while this action ran") from None
+
+
+class SqlConsentRepository:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def latest(self, case_id: int) -> ConsentRecord | None:
+        c = t.case_consents.c
+        row = (
+            await self._uow.connection.execute(
+                select(t.case_consents).where(c.case_id == case_id).order_by(c.id.desc()).limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        return ConsentRecord(ConsentAnswer(row.answer), Person(row.by_id, row.by_name), row.at, row.text)
+
+    async def add(self, case_id: int, record: ConsentRecord) -> None:
+        await self._uow.connection.execute(
+            _INSERT_CONSENT,
+            {
+                "case_id": case_id,
+                "answer": record.answer.value,
+                "by_id": record.by.user_id,
+                "by_name": record.by.name,
+                "at": record.at,
+                "text": record.text,
+            },
+        )
 
 
 class SqlAuditLog:

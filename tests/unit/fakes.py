@@ -6,6 +6,7 @@ import copy
 from typing import Self
 
 from debrief.audit import AuditRecord
+from debrief.consent import ConsentRecord
 from debrief.errors import DuplicateIncident
 from debrief.messages import OutboundMessage
 from debrief.model import Case
@@ -56,6 +57,17 @@ class FakeParameters:
         self.revisions.setdefault(case_id, []).append(revision)
 
 
+class FakeConsents:
+    def __init__(self) -> None:
+        self.records: dict[int, list[ConsentRecord]] = {}
+
+    async def latest(self, case_id: int) -> ConsentRecord | None:
+        return (self.records.get(case_id) or [None])[-1]
+
+    async def add(self, case_id: int, record: ConsentRecord) -> None:
+        self.records.setdefault(case_id, []).append(record)
+
+
 class FakeAuditLog:
     def __init__(self) -> None:
         self.pending: list[tuple[AuditRecord, Case | None]] = []
@@ -78,6 +90,7 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.cases = FakeCases()
         self.parameters = FakeParameters()
+        self.consents = FakeConsents()
         self.audit = FakeAuditLog()
         self.outbox = FakeOutbox()
         self.committed_audit: list[AuditRecord] = []

@@ -158,7 +158,7 @@ async def test_a_triage_press_delivered_three_times_decides_once(database_url: s
             assert all("Accepted by DS Priya Natt" in card_text(body) for _, body in answers)
             assert not any("had already been decided" in card_text(body) for _, body in answers)
             assert await count(bot, t.triage_decisions) == 1
-            assert await count(bot, t.outbox) == 4  # the triage request; one card update, outcome, parameters card
+            assert await count(bot, t.outbox) == 5  # triage request; card update, outcome, parameters, consent
 
 
 async def test_the_nominator_answers_a_question_and_the_triage_card_shows_it(sqlite_url: str) -> None:
@@ -232,4 +232,59 @@ async def test_the_lead_reviewer_sets_parameters_in_the_case_thread(sqlite_url: 
             assert "Saved as revision 1." in card_text(saved)
             await _until(
                 lambda: any(r.method == "PUT" and "Victim A, Suspect B" in card_text(r.body) for r in connector.sent())
+            )
+
+
+async def test_the_sio_is_asked_for_consent_and_the_case_thread_hears_the_answer(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
+            await post(bot, activities.message(RUTH, "hello", service_url=connector.url))
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
+            await post(
+                bot,
+                activities.execute(
+                    PRIYA,
+                    "triage.accept",
+                    accept_data(1),
+                    service_url=connector.url,
+                    conversation=activities.review_thread(),
+                ),
+            )
+            asked = "may the debrief collect its chronology"
+            await _until(lambda: any(asked in card_text(r.body) for r in connector.sent()))
+            request = next(r for r in connector.sent() if asked in card_text(r.body))
+            assert f"personal-{RUTH.user_id}" in unquote(request.path)  # one to one with the SIO
+
+            _, refused = await post(
+                bot, activities.execute(OWEN, "consent.give", {"caseId": 1}, service_url=connector.url)
+            )
+            assert "Only the SIO named on this case" in card_text(refused)
+            _, empty = await post(
+                bot,
+                activities.execute(
+                    RUTH, "consent.not_yet", {"caseId": 1, "notYetReason": ""}, service_url=connector.url
+                ),
+            )
+            assert "Say why not yet." in card_text(empty)
+            status, given = await post(
+                bot,
+                activities.execute(
+                    RUTH,
+                    "consent.give_with_conditions",
+                    {"caseId": 1, "conditions": "Route questions via the SIO."},
+                    service_url=connector.url,
+                ),
+            )
+            assert status == 200
+            assert "Consent given with conditions by DCI Ruth Okafor" in card_text(given)
+            await _until(
+                lambda: any(
+                    "SIO consent" in card_text(r.body)
+                    and "Route questions via the SIO." in card_text(r.body)
+                    and "messageid=" in unquote(r.path)
+                    for r in connector.sent()
+                )
             )

@@ -115,7 +115,7 @@ async def test_a_triage_decision_is_stored_with_who_and_when(engine: AsyncEngine
     assert case.lead_reviewer == OWEN
     assert case.decisions[0].decided_by == PRIYA
     assert case.decisions[0].decided_at == NOW + timedelta(hours=1)
-    assert await count(engine, t.outbox) == 4  # triage requested; card changed, outcome, parameters card
+    assert await count(engine, t.outbox) == 5  # triage requested; card changed, outcome, parameters, consent
 
 
 async def test_a_stale_write_is_refused(engine: AsyncEngine) -> None:

@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.verbs import message_card
 from cards.common import Card
+from cards.consent import consent_recorded, consent_request
 from cards.help import help_card
 from cards.nomination import nomination_form, nomination_received
 from cards.parameters import parameters_card
 from cards.triage import answer_sent, triage_card, triage_outcome_for_nominator
+from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.model import (
     Case,
     CaseStatus,
@@ -110,6 +112,14 @@ def every_card() -> dict[str, Card]:
         errors={"subjects": "By role only."},
         values={"subjects": "Victim A", "agencies": "Police"},
     )
+    not_yet = ConsentRecord(ConsentAnswer.NOT_YET, RUTH, NOW, "Charging decision due on Friday.")
+    given = ConsentRecord(ConsentAnswer.CONSENT_WITH_CONDITIONS, RUTH, NOW, "No contact with the family.")
+    cards["consent request"] = consent_request(accepted, None, due=DUE)
+    cards["consent request, not yet, with errors"] = consent_request(
+        accepted, not_yet, due=DUE, errors={"conditions": "Say the conditions."}, values={"conditions": " "}
+    )
+    cards["consent request, answered"] = consent_request(accepted, given, due=DUE)
+    cards["consent recorded"] = consent_recorded(accepted, given)
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:

@@ -115,8 +115,14 @@ async def test_a_review_officer_accepts_and_names_the_lead() -> None:
     assert case.lead_reviewer == OWEN
     assert case.final_decision is not None and case.final_decision.decided_by == PRIYA
     kinds = [m.kind for m in uow.committed_messages[1:]]
-    assert kinds == [MessageKind.TRIAGE_CARD_CHANGED, MessageKind.TRIAGE_OUTCOME, MessageKind.PARAMETERS_CARD]
-    assert uow.committed_messages[-2].person_id == JORDAN.user_id
+    assert kinds == [
+        MessageKind.TRIAGE_CARD_CHANGED,
+        MessageKind.TRIAGE_OUTCOME,
+        MessageKind.PARAMETERS_CARD,
+        MessageKind.CONSENT_REQUESTED,
+    ]
+    assert uow.committed_messages[2].person_id == JORDAN.user_id
+    assert uow.committed_messages[4].person_id == RUTH.user_id  # the SIO is asked for consent
 
 
 @pytest.mark.parametrize("who", [JORDAN, RUTH, MORGAN])
