@@ -66,5 +66,9 @@ class SettingsFileDirectory:
         entry = self._entries.get(user_id)
         return entry.person.name if entry else None
 
+    def officers(self) -> dict[str, Person]:
+        """Everyone listed who is an officer (every listed person except partners, unless also officers)."""
+        return {uid: e.person for uid, e in self._entries.items() if Role.OFFICER in self.roles_for(uid)}
+
     def people_with(self, role: Role) -> dict[str, Person]:
         return {uid: e.person for uid, e in self._entries.items() if role in e.roles}

@@ -26,6 +26,7 @@ from bot.http_sender import retry_after_seconds
 from bot.services import Services
 from cards.common import Card
 from cards.consent import consent_recorded, consent_request
+from cards.contributors import contributors_card, invitation
 from cards.parameters import parameters_card
 from cards.triage import triage_card, triage_outcome_for_nominator
 from debrief.consent import consent_due_for
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 
 RETRYABLE = {408, 412, 429, 500, 502, 503, 504}
 TRIAGE_THREAD = "triage"
-PARAMETERS_REPLY = "parameters"
+# Replies in the case thread that are kept up to date in place rather than posted again.
+UPDATED_IN_PLACE = {MessageKind.PARAMETERS_CARD: "parameters", MessageKind.CONTRIBUTORS_CARD: "contributors"}
 
 
 class SendError(Exception):
@@ -267,7 +269,7 @@ class Dispatcher:
                 view = await case_for_message(
                     uow=s.uow(), case_id=message.case_id, now=s.now(), recipients=(f"person:{message.person_id}",)
                 )
-                card = self._render(message.kind, view)
+                card = self._render(message.kind, view, message.person_id)
                 address = await personal_conversation(s.engine, message.person_id)
                 if address is not None:
                     service_url, conversation_id = address.service_url, address.conversation_id
@@ -279,7 +281,7 @@ class Dispatcher:
                 await self.limiter.wait(conversation_id)
                 await self.connector.send(service_url, conversation_id, card_message(card))
 
-    def _render(self, kind: MessageKind, view: CaseForMessage) -> Card:
+    def _render(self, kind: MessageKind, view: CaseForMessage, person_id: str | None = None) -> Card:
         """The card for each kind of message, from the case as it is now."""
         s = self.services
         match kind:
@@ -297,6 +299,13 @@ class Dispatcher:
                 if view.consent is None:
                     raise NotFound("no consent recorded")
                 return consent_recorded(view.case, view.consent)
+            case MessageKind.CONTRIBUTORS_CARD:
+                return contributors_card(view.case, view.contributors, officers=s.officers())
+            case MessageKind.CONTRIBUTOR_INVITED:
+                contributor = next((c for c in view.contributors if c.person.user_id == person_id), None)
+                if contributor is None:
+                    raise NotFound("that officer is not a contributor of the case")
+                return invitation(view.case, contributor, view.parameters, view.consent)
 
     async def _post_in_case_thread(self, message: OutboundMessage) -> None:
         """A reply in the case thread. The parameters card is one reply, updated in place at each revision."""
@@ -312,17 +321,17 @@ class Dispatcher:
         )
         card = card_message(self._render(message.kind, view))
         await self.limiter.wait(thread.conversation_id)
-        updates_in_place = message.kind is MessageKind.PARAMETERS_CARD
-        posted = await case_thread(s.engine, case_id=message.case_id, purpose=PARAMETERS_REPLY)
-        if updates_in_place and posted is not None:
+        purpose = UPDATED_IN_PLACE.get(message.kind)
+        posted = await case_thread(s.engine, case_id=message.case_id, purpose=purpose) if purpose else None
+        if posted is not None:
             await self.connector.update(posted, card)
             return
         reply_id = await self.connector.send(thread.service_url, thread.conversation_id, card)
-        if updates_in_place:
+        if purpose is not None:
             await save_case_thread(
                 s.engine,
                 case_id=message.case_id,
-                purpose=PARAMETERS_REPLY,
+                purpose=purpose,
                 thread=CaseThread(thread.service_url, thread.conversation_id, reply_id),
             )
 

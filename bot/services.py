@@ -39,6 +39,10 @@ class Services:
     def review_team(self) -> dict[str, Person]:
         return self.directory.people_with(Role.REVIEW_TEAM)
 
+    def officers(self) -> dict[str, Person]:
+        """People the directory lists as officers: those who can be invited to add to a chronology."""
+        return self.directory.officers()
+
     def sios(self) -> dict[str, Person]:
         return self.directory.people_with(Role.SIO)
 

@@ -14,6 +14,7 @@ from typing import Any
 from bot.services import Services
 from cards.common import Card, build, heading, notice, paragraph
 from cards.consent import CONSENT_VERB, CONSENT_WITH_CONDITIONS_VERB, NOT_YET_VERB, consent_request
+from cards.contributors import INVITE_VERB, contributors_card
 from cards.help import OPEN_NOMINATION_VERB
 from cards.nomination import SUBMIT_VERB, nomination_form, nomination_received
 from cards.parameters import SET_PARAMETERS_VERB, parameters_card
@@ -27,7 +28,7 @@ from cards.triage import (
     triage_card,
     triage_outcome_for_nominator,
 )
-from debrief import cases, consent, nominations, parameters, triage
+from debrief import cases, consent, contributors, nominations, parameters, triage
 from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, InvalidInput, NotFound
 from debrief.model import NOMINATION_FIELDS, TriageOutcome
 from debrief.permissions import Actor
@@ -337,3 +338,48 @@ async def give_consent_with_conditions(call: VerbCall) -> Card:
 @verb(NOT_YET_VERB, replay=_replay_consent)
 async def not_yet(call: VerbCall) -> Card:
     return await _consent(call, consent.ConsentAnswer.NOT_YET)
+
+
+# --- Chronology contributors ------------------------------------------------------------------------------
+
+
+async def _replay_invite(call: VerbCall, case_id: int | None) -> Card:
+    s = call.services
+    case, invited = await contributors.list_contributors(
+        uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now()
+    )
+    return contributors_card(case, invited, officers=s.officers())
+
+
+@verb(INVITE_VERB, replay=_replay_invite)
+async def invite_contributors(call: VerbCall) -> Card:
+    s = call.services
+    case_id = _case_id(call.data)
+    officers = s.officers()
+    chosen = [part.strip() for part in (_text(call.data, "contributorIds") or "").split(",") if part.strip()]
+    unknown = [c for c in chosen if c not in officers]
+    try:
+        if unknown:
+            raise InvalidInput({"contributorIds": "Choose officers from the list."})
+        case, invited = await contributors.invite_contributors(
+            uow=s.uow(call.activity_key),
+            actor=call.actor,
+            case_id=case_id,
+            people=[officers[c] for c in chosen],
+            now=s.now(),
+        )
+    except InvalidInput as invalid:
+        case, current = await contributors.list_contributors(
+            uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now()
+        )
+        return contributors_card(
+            case,
+            current,
+            officers=officers,
+            message="Nobody has been invited: please check the highlighted field.",
+            errors=invalid.field_errors,
+            values=call.data,
+        )
+    _, current = await contributors.list_contributors(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
+    names = ", ".join(c.person.name for c in invited)
+    return contributors_card(case, current, officers=officers, message=f"Invited: {names}.")

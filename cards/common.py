@@ -86,6 +86,11 @@ def field_error(message: str | None) -> list[CardElement]:
     return [TextBlock(text=message, color="Attention", wrap=True, size="Small", spacing="None")]
 
 
+def numbered(title: str, items: tuple[str, ...] | list[str]) -> TextBlock:
+    """A bold title, then the items numbered one per line."""
+    return paragraph(f"**{title}**\n\n" + "\n\n".join(f"{n}. {item}" for n, item in enumerate(items, 1)))
+
+
 def field_value(values: Mapping[str, object], name: str) -> str | None:
     """What the person typed into a field, to put back when the card returns with errors."""
     raw = values.get(name)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from microsoft_teams.cards.core import CardElement, Choice, ChoiceSetInput, Container, DateInput, TextInput
 
-from cards.common import Card, actions, build, facts, field_error, heading, notice, paragraph, verb, when
+from cards.common import Card, actions, build, facts, field_error, heading, notice, numbered, paragraph, verb, when
 from debrief.model import LONDON, Case
 from debrief.parameters import AGENCIES, SUBJECT_ROLES, ParallelProcess, ParametersRevision
 
@@ -49,7 +49,7 @@ def parameters_card(
                     ("Changed", ", ".join(latest.changed)),
                 ]
             ),
-            paragraph("**Key questions**\n\n" + "\n\n".join(f"{n}. {q}" for n, q in enumerate(p.questions, 1))),
+            numbered("Key questions", p.questions),
         ]
     body.append(_form(case, latest, errors=errors, values=values or {}))
     return build(*body, fallback_text=f"Parameters for {case.case_number}")

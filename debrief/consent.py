@@ -81,6 +81,8 @@ async def record_consent(
         record = ConsentRecord(answer=answer, by=Person(actor.user_id, actor.name), at=now, text=_text(answer, text))
         await uow.consents.add(case_id, record)
         uow.outbox.add(OutboundMessage(MessageKind.CONSENT_RECORDED, case_id, Audience.CASE_THREAD))
+        if record.answer.allows_collection:
+            uow.outbox.add(OutboundMessage(MessageKind.CONTRIBUTORS_CARD, case_id, Audience.CASE_THREAD))
         uow.mark_processed(case_id)
         await uow.commit()
         return case, record

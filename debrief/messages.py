@@ -19,6 +19,10 @@ class MessageKind(StrEnum):
     """Ask the SIO, one to one, for consent to collect the chronology."""
     CONSENT_RECORDED = "consent.recorded"
     """Tell the case thread what the SIO answered."""
+    CONTRIBUTORS_CARD = "contributors.card"
+    """Post (or bring up to date) the card in the case thread that invites contributors."""
+    CONTRIBUTOR_INVITED = "contributor.invited"
+    """Ask an officer, one to one, to add what they know to the chronology."""
 
 
 class Audience(StrEnum):

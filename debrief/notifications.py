@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from debrief.consent import ConsentRecord
+from debrief.contributors import Contributor
 from debrief.errors import NotFound
 from debrief.model import Case
 from debrief.parameters import ParametersRevision
@@ -20,6 +21,7 @@ class CaseForMessage:
     case: Case
     parameters: ParametersRevision | None
     consent: ConsentRecord | None
+    contributors: list[Contributor]
 
 
 async def case_for_message(
@@ -31,6 +33,11 @@ async def case_for_message(
         if case is None:
             raise NotFound(f"case {case_id} no longer exists")
         await authorise(uow, SYSTEM, Permission.SEND_CASE_MESSAGE, case, now=now, recipients=recipients)
-        view = CaseForMessage(case, await uow.parameters.latest(case_id), await uow.consents.latest(case_id))
+        view = CaseForMessage(
+            case,
+            await uow.parameters.latest(case_id),
+            await uow.consents.latest(case_id),
+            await uow.contributors.list(case_id),
+        )
         await uow.commit()
         return view

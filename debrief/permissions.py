@@ -87,6 +87,7 @@ class Permission(Enum):
     READ_CASE = ("case.read", AuditCategory.CONSULTATION, _may_read_case)
     TRIAGE = ("case.triage", AuditCategory.ALTERATION, _is_review_team)
     SET_PARAMETERS = ("case.parameters.set", AuditCategory.ALTERATION, _is_lead_reviewer)
+    INVITE_CONTRIBUTORS = ("case.contributors.invite", AuditCategory.ALTERATION, _is_lead_reviewer)
     GIVE_CONSENT = ("case.consent.record", AuditCategory.ALTERATION, _is_sio)
     ANSWER_INFORMATION_REQUEST = ("case.information.provide", AuditCategory.COLLECTION, _is_nominator)
     SEND_CASE_MESSAGE = ("case.message.send", AuditCategory.DISCLOSURE, _system_only)
@@ -104,6 +105,7 @@ REFUSALS: dict[Permission, str] = {
     Permission.ANSWER_INFORMATION_REQUEST: "Only the officer who nominated this case can answer the review team's "
     "question.",
     Permission.SET_PARAMETERS: "Only the lead reviewer of this case can set its parameters.",
+    Permission.INVITE_CONTRIBUTORS: "Only the lead reviewer of this case can invite contributors.",
     Permission.GIVE_CONSENT: "Only the SIO named on this case can give or withhold consent.",
     Permission.SEND_CASE_MESSAGE: "Only Rapid Debrief itself sends case messages.",
 }

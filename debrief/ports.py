@@ -10,6 +10,7 @@ from debrief.model import Case
 
 if TYPE_CHECKING:
     from debrief.consent import ConsentRecord
+    from debrief.contributors import Contributor
     from debrief.parameters import ParametersRevision
 
 
@@ -44,6 +45,12 @@ class ConsentRepository(Protocol):
     async def add(self, case_id: int, record: ConsentRecord) -> None: ...
 
 
+class ContributorRepository(Protocol):
+    async def list(self, case_id: int) -> list[Contributor]: ...
+
+    async def add(self, case_id: int, contributor: Contributor) -> None: ...
+
+
 class AuditLog(Protocol):
     def add(self, record: AuditRecord, *, case: Case | None = None) -> None:
         """Queue a record for this transaction; a new case's id is filled in when the case is stored."""
@@ -65,6 +72,9 @@ class UnitOfWork(Protocol):
 
     @property
     def consents(self) -> ConsentRepository: ...
+
+    @property
+    def contributors(self) -> ContributorRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

@@ -143,6 +143,18 @@ case_consents = Table(
     Column("text", Text),
 )
 
+case_contributors = Table(
+    "case_contributors",
+    metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("invited_by_id", String(64), nullable=False),
+    Column("invited_by_name", String(200), nullable=False),
+    Column("invited_at", UtcDateTime(), nullable=False),
+    Column("deadline", Date, nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from debrief.audit import AuditRecord
 from debrief.consent import ConsentAnswer, ConsentRecord
+from debrief.contributors import Contributor
 from debrief.errors import AlreadyProcessed, DebriefError, DuplicateIncident
 from debrief.messages import OutboundMessage
 from debrief.model import (
@@ -38,6 +39,7 @@ _INSERT_OUTBOX = insert(t.outbox)
 _INSERT_PROCESSED = insert(t.processed_activities)
 _INSERT_PARAMETERS = insert(t.case_parameters)
 _INSERT_CONSENT = insert(t.case_consents)
+_INSERT_CONTRIBUTOR = insert(t.case_contributors)
 
 
 def _next_number_statement(dialect: Any) -> Any:
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.cases = SqlCaseRepository(self)
         self.parameters = SqlParametersRepository(self)
         self.consents = SqlConsentRepository(self)
+        self.contributors = SqlContributorRepository(self)
         self.audit = SqlAuditLog(self)
         self.outbox = SqlOutbox(self)
 
@@ -389,6 +392,47 @@ class SqlConsentRepository:
                 "text": record.text,
             },
         )
+
+
+class SqlContributorRepository:
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def list(self, case_id: int) -> list[Contributor]:
+        c = t.case_contributors.c
+        rows = (
+            await self._uow.connection.execute(
+                select(t.case_contributors).where(c.case_id == case_id).order_by(c.invited_at, c.name)
+            )
+        ).all()
+        return [
+            Contributor(
+                person=Person(row.user_id, row.name),
+                invited_by=Person(row.invited_by_id, row.invited_by_name),
+                invited_at=row.invited_at,
+                deadline=row.deadline,
+            )
+            for row in rows
+        ]
+
+    async def add(self, case_id: int, contributor: Contributor) -> None:
+        """One invitation per officer per case (the primary key); a concurrent second one is a ConcurrentChange."""
+        try:
+            await self._uow.connection.execute(
+                _INSERT_CONTRIBUTOR,
+                {
+                    "case_id": case_id,
+                    "user_id": contributor.person.user_id,
+                    "name": contributor.person.name,
+                    "invited_by_id": contributor.invited_by.user_id,
+                    "invited_by_name": contributor.invited_by.name,
+                    "invited_at": contributor.invited_at,
+                    "deadline": contributor.deadline,
+                },
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"contributors of case {case_id} changed while this action ran") from None
 
 
 class SqlAuditLog:

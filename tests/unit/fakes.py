@@ -7,6 +7,7 @@ from typing import Self
 
 from debrief.audit import AuditRecord
 from debrief.consent import ConsentRecord
+from debrief.contributors import Contributor
 from debrief.errors import DuplicateIncident
 from debrief.messages import OutboundMessage
 from debrief.model import Case
@@ -68,6 +69,17 @@ class FakeConsents:
         self.records.setdefault(case_id, []).append(record)
 
 
+class FakeContributors:
+    def __init__(self) -> None:
+        self.invited: dict[int, list[Contributor]] = {}
+
+    async def list(self, case_id: int) -> list[Contributor]:
+        return list(self.invited.get(case_id, []))
+
+    async def add(self, case_id: int, contributor: Contributor) -> None:
+        self.invited.setdefault(case_id, []).append(contributor)
+
+
 class FakeAuditLog:
     def __init__(self) -> None:
         self.pending: list[tuple[AuditRecord, Case | None]] = []
@@ -91,6 +103,7 @@ class FakeUnitOfWork:
         self.cases = FakeCases()
         self.parameters = FakeParameters()
         self.consents = FakeConsents()
+        self.contributors = FakeContributors()
         self.audit = FakeAuditLog()
         self.outbox = FakeOutbox()
         self.committed_audit: list[AuditRecord] = []

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 import aiohttp
 from sqlalchemy import func, select
 
+from debrief.contributors import contribution_deadline
 from storage import tables as t
 from tests.support import activities
 from tests.support.bot_server import RunningBot, development_env, running_bot
 from tests.support.cards import card_text
 from tests.support.connector import LocalConnector
 from tests.support.forms import accept_data, nomination_form, parameters_form
-from tests.support.people import JORDAN, OWEN, PRIYA, RUTH
+from tests.support.people import JORDAN, OWEN, PRIYA, RUTH, TOM
 
 
 async def post(bot: RunningBot, activity: dict[str, Any]) -> tuple[int, Any]:
@@ -288,3 +290,73 @@ async def test_the_sio_is_asked_for_consent_and_the_case_thread_hears_the_answer
                     for r in connector.sent()
                 )
             )
+
+
+async def test_after_consent_the_lead_reviewer_invites_officers_who_hear_one_to_one(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            for person in (JORDAN, TOM):
+                await post(bot, activities.message(person, "hello", service_url=connector.url))
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
+            thread = activities.review_thread()
+            await post(
+                bot,
+                activities.execute(
+                    PRIYA, "triage.accept", accept_data(1), service_url=connector.url, conversation=thread
+                ),
+            )
+            await post(
+                bot,
+                activities.execute(
+                    OWEN,
+                    "parameters.set",
+                    {"caseId": 1, **parameters_form()},
+                    service_url=connector.url,
+                    conversation=thread,
+                ),
+            )
+            invite = {"caseId": 1, "contributorIds": f"{JORDAN.user_id},{TOM.user_id}"}
+            _, early = await post(
+                bot,
+                activities.execute(OWEN, "contributors.invite", invite, service_url=connector.url, conversation=thread),
+            )
+            assert "waits for the SIO's consent" in card_text(early)
+
+            await post(
+                bot,
+                activities.execute(
+                    RUTH,
+                    "consent.give_with_conditions",
+                    {"caseId": 1, "conditions": "Route questions via the SIO."},
+                    service_url=connector.url,
+                ),
+            )
+            await _until(
+                lambda: any("Chronology contributors for RD-2026-0001" in card_text(r.body) for r in connector.sent())
+            )
+            status, invited = await post(
+                bot,
+                activities.execute(OWEN, "contributors.invite", invite, service_url=connector.url, conversation=thread),
+            )
+            assert status == 200
+            assert "Invited: PC Jordan Ellis, Insp Tom Baird." in card_text(invited)
+
+            def invitation_to(person: Any) -> Any:
+                return next(
+                    (
+                        r
+                        for r in connector.sent()
+                        if "Could you help the rapid debrief" in card_text(r.body)
+                        and f"personal-{person.user_id}" in unquote(r.path)
+                    ),
+                    None,
+                )
+
+            await _until(lambda: invitation_to(TOM) is not None and invitation_to(JORDAN) is not None)
+            text = card_text(invitation_to(TOM).body)
+            assert "Victim A, Suspect B" in text  # the parameters they need
+            assert "Route questions via the SIO." in text  # the SIO's conditions
+            assert f"{contribution_deadline(datetime.now(UTC)):%a %d %b %Y}" in text  # five working days from now
+            assert "North District" not in text and "DASH" not in text  # and nothing more of the case

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 from bot.verbs import message_card
 from cards.common import Card
 from cards.consent import consent_recorded, consent_request
+from cards.contributors import contributors_card, invitation
 from cards.help import help_card
 from cards.nomination import nomination_form, nomination_received
 from cards.parameters import parameters_card
 from cards.triage import answer_sent, triage_card, triage_outcome_for_nominator
 from debrief.consent import ConsentAnswer, ConsentRecord
+from debrief.contributors import Contributor
 from debrief.model import (
     Case,
     CaseStatus,
@@ -120,6 +122,17 @@ def every_card() -> dict[str, Card]:
     )
     cards["consent request, answered"] = consent_request(accepted, given, due=DUE)
     cards["consent recorded"] = consent_recorded(accepted, given)
+    contributor = Contributor(JORDAN, OWEN, NOW, DUE)
+    cards["contributors, none yet"] = contributors_card(accepted, [], officers=DIRECTORY.officers())
+    cards["contributors with errors"] = contributors_card(
+        accepted,
+        [contributor],
+        officers=DIRECTORY.officers(),
+        message="Nobody has been invited.",
+        errors={"contributorIds": "Choose officers from the list."},
+    )
+    cards["invitation with conditions"] = invitation(accepted, contributor, revision, given)
+    cards["invitation before parameters"] = invitation(accepted, contributor, None, None)
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:

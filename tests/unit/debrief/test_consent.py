@@ -29,8 +29,9 @@ async def test_the_sio_consents_and_collection_may_start() -> None:
     _, record = await answer(uow, case_id, ConsentAnswer.CONSENT, "ignored for plain consent")
     assert (record.answer, record.by, record.text) == (ConsentAnswer.CONSENT, RUTH, None)
     assert collection_may_start(record)
-    last = uow.committed_messages[-1]
-    assert (last.kind, last.audience) == (MessageKind.CONSENT_RECORDED, Audience.CASE_THREAD)
+    recorded, invite = uow.committed_messages[-2:]
+    assert (recorded.kind, recorded.audience) == (MessageKind.CONSENT_RECORDED, Audience.CASE_THREAD)
+    assert (invite.kind, invite.audience) == (MessageKind.CONTRIBUTORS_CARD, Audience.CASE_THREAD)
     assert uow.committed_audit[-1].justification == "consent"
 
 
@@ -49,6 +50,7 @@ async def test_not_yet_holds_collection_until_the_sio_consents() -> None:
     case_id = await accepted_case(uow)
     _, held = await answer(uow, case_id, ConsentAnswer.NOT_YET, "Charging decision due on Friday.")
     assert not collection_may_start(held)
+    assert uow.committed_messages[-1].kind is MessageKind.CONSENT_RECORDED  # no invitations card yet
     _, later = await answer(uow, case_id, ConsentAnswer.CONSENT)
     assert collection_may_start(later)
     assert len(uow.consents.records[case_id]) == 2
