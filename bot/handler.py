@@ -7,16 +7,18 @@ import re
 from typing import Any
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.adapter import tenant_of
 from bot.identity import actor_for
+from bot.outbox import TRIAGE_THREAD
 from bot.services import Services
 from bot.verbs import VerbCall, message_card, run_verb
 from cards.common import Card
+from cards.contributors import INVITE_VERB
 from cards.help import OPEN_NOMINATION_VERB, help_card
-from storage.conversations import remember_conversation
+from storage.conversations import case_of_thread, remember_conversation
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,21 @@ def execute_action(value: Any) -> tuple[str, dict[str, Any]]:
     return (name if isinstance(name, str) else ""), data
 
 
+def mentioned_users(activity: Activity) -> list[tuple[str, str | None]]:
+    """(Teams user id, Entra ID object id if given) for each @mention in the message."""
+    found: list[tuple[str, str | None]] = []
+    for entity in activity.entities or []:
+        # msrest keeps the fields it has no attribute for (mentioned, text) in additional_properties.
+        data = {**(getattr(entity, "additional_properties", None) or {}), "type": getattr(entity, "type", None)}
+        if data.get("type") != "mention":
+            continue
+        mentioned = data.get("mentioned")
+        if isinstance(mentioned, dict) and isinstance(mentioned.get("id"), str) and mentioned["id"]:
+            aad = mentioned.get("aadObjectId")
+            found.append((mentioned["id"], aad if isinstance(aad, str) and aad else None))
+    return found
+
+
 def card_activity(card: Card) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
@@ -67,6 +84,8 @@ class DebriefBot(TeamsActivityHandler):
         command = text.split()[0] if text else ""
         if command in ("nominate", "nomination"):
             await self._reply_with_verb(turn_context, OPEN_NOMINATION_VERB, {})
+        elif command == "invite":
+            await self._invite_mentioned(turn_context)
         elif command in ("help", "hi", "hello", "?", ""):
             await turn_context.send_activity(card_activity(help_card()))
         else:
@@ -95,6 +114,37 @@ class DebriefBot(TeamsActivityHandler):
             await turn_context.update_activity(reply)
         else:
             await turn_context.send_activity(reply)
+
+    async def _invite_mentioned(self, turn_context: TurnContext) -> None:
+        """`@Rapid Debrief invite @Officer @Officer` in a case thread invites those officers to the chronology."""
+        activity = turn_context.activity
+        conversation_id = activity.conversation.id if activity.conversation else ""
+        case_id = await case_of_thread(self.services.engine, conversation_id=conversation_id, purpose=TRIAGE_THREAD)
+        if case_id is None:
+            await turn_context.send_activity(
+                "Use **invite** with @mentions in a case's thread in the review team's channel, for example "
+                "*@Rapid Debrief invite @PC Example*."
+            )
+            return
+        bot_id = activity.recipient.id if activity.recipient else None
+        chosen: list[str] = []
+        for teams_id, aad_id in mentioned_users(activity):
+            if teams_id == bot_id:
+                continue
+            found = aad_id or await self._directory_id(turn_context, teams_id)
+            chosen.append(found or teams_id)
+        await self._reply_with_verb(
+            turn_context, INVITE_VERB, {"caseId": case_id, "contributorIds": ",".join(dict.fromkeys(chosen))}
+        )
+
+    async def _directory_id(self, turn_context: TurnContext, teams_user_id: str) -> str | None:
+        """Mentions carry the Teams user id; the directory knows people by their Entra ID object id."""
+        try:
+            member = await TeamsInfo.get_member(turn_context, teams_user_id)
+        except Exception:  # noqa: BLE001 - an unknown member is reported by the verb as not an officer
+            log.warning("could not look up a mentioned member")
+            return None
+        return str(member.aad_object_id) if member and member.aad_object_id else None
 
     async def _reply_with_verb(self, turn_context: TurnContext, name: str, data: dict[str, Any]) -> None:
         card = await self._run(turn_context, name, data)

@@ -117,6 +117,16 @@ async def save_case_thread(engine: AsyncEngine, *, case_id: int, purpose: str, t
         )
 
 
+async def case_of_thread(engine: AsyncEngine, *, conversation_id: str, purpose: str) -> int | None:
+    """The case whose thread this is (a message posted in a case thread names no case itself)."""
+    c = t.case_threads.c
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            select(c.case_id).where(c.conversation_id == conversation_id, c.purpose == purpose).limit(1)
+        )
+        return found.scalar_one_or_none()
+
+
 async def case_thread(engine: AsyncEngine, *, case_id: int, purpose: str) -> CaseThread | None:
     c = t.case_threads.c
     async with engine.connect() as connection:

@@ -43,6 +43,8 @@ class ConnectorState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _random: random.Random = field(default_factory=lambda: random.Random(7))
     _next_id: int = 1000
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Teams user id -> the member record the connector's member endpoints return."""
 
     def next_id(self) -> str:
         with self.lock:
@@ -94,6 +96,15 @@ class LocalConnector:
                     answer = {"id": f"{conversation};messageid={answer['id']}", "activityId": answer["id"]}
                 payload = json.dumps(answer).encode()
                 self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                member = state.members.get(self.path.rstrip("/").rsplit("/", 1)[-1])
+                payload = json.dumps(member or {"error": {"code": "MemberNotFound"}}).encode()
+                self.send_response(200 if member else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

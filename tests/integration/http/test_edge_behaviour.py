@@ -137,3 +137,10 @@ async def test_health_is_503_and_users_are_told_when_the_database_is_unreachable
             )
     assert status == 200
     assert "Nothing was saved" in card_text(body)
+
+
+async def test_invite_outside_a_case_thread_says_where_to_use_it(bot: RunningBot) -> None:
+    with LocalConnector() as connector:
+        await post(bot, activities.message(JORDAN, "invite", service_url=connector.url))
+        [reply] = await replies(connector)
+    assert "in a case's thread" in reply.body["text"]

@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 
 from debrief.contributors import contribution_deadline
 from storage import tables as t
+from storage.conversations import case_thread
 from tests.support import activities
 from tests.support.bot_server import RunningBot, development_env, running_bot
 from tests.support.cards import card_text
 from tests.support.connector import LocalConnector
 from tests.support.forms import accept_data, nomination_form, parameters_form
-from tests.support.people import JORDAN, OWEN, PRIYA, RUTH, TOM
+from tests.support.people import JORDAN, MORGAN, OWEN, PRIYA, RUTH, TOM
 
 
 async def post(bot: RunningBot, activity: dict[str, Any]) -> tuple[int, Any]:
@@ -360,3 +361,74 @@ async def test_after_consent_the_lead_reviewer_invites_officers_who_hear_one_to_
             assert "Route questions via the SIO." in text  # the SIO's conditions
             assert f"{contribution_deadline(datetime.now(UTC)):%a %d %b %Y}" in text  # five working days from now
             assert "North District" not in text and "DASH" not in text  # and nothing more of the case
+
+
+def mention(person: Any) -> dict[str, Any]:
+    return {
+        "type": "mention",
+        "text": f"<at>{person.name}</at>",
+        "mentioned": {"id": f"29:{person.user_id}", "name": person.name},
+    }
+
+
+async def test_officers_mentioned_in_the_case_thread_are_invited(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        for person in (JORDAN, TOM, MORGAN):
+            connector.state.members[f"29:{person.user_id}"] = {
+                "id": f"29:{person.user_id}",
+                "name": person.name,
+                "aadObjectId": person.user_id,
+            }
+        async with running_bot(development_env(sqlite_url)) as bot:
+            await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
+            await post(
+                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
+            )
+            thread = activities.review_thread()
+            await post(
+                bot,
+                activities.execute(
+                    PRIYA, "triage.accept", accept_data(1), service_url=connector.url, conversation=thread
+                ),
+            )
+            await _until(lambda: bool(new_threads(connector)))
+            await asyncio.sleep(0.2)  # the dispatcher saves where the thread is right after Teams creates it
+            saved = await case_thread(bot.services.engine, case_id=1, purpose="triage")
+            assert saved is not None
+            thread = {"id": saved.conversation_id, "conversationType": "channel", "isGroup": True}
+            await post(bot, activities.execute(RUTH, "consent.give", {"caseId": 1}, service_url=connector.url))
+            await _until(lambda: any("Chronology contributors for RD-" in card_text(r.body) for r in connector.sent()))
+
+            async def say(text: str, *people: Any) -> str:
+                before = len(connector.sent())
+                message = activities.message(OWEN, text, service_url=connector.url, conversation=thread)
+                message["entities"] = [
+                    {
+                        "type": "mention",
+                        "text": "<at>Rapid Debrief</at>",
+                        "mentioned": {"id": message["recipient"]["id"], "name": "Rapid Debrief"},
+                    },
+                    *(mention(p) for p in people),
+                ]
+                await post(bot, message)
+                await _until(
+                    lambda: any(
+                        "Chronology contributors" in card_text(r.body)
+                        for r in connector.sent()[before:]
+                        if r.method == "POST"
+                    )
+                )
+                return card_text(
+                    next(
+                        r.body
+                        for r in connector.sent()[before:]
+                        if r.method == "POST" and "Chronology contributors" in card_text(r.body)
+                    )
+                )
+
+            partner = await say("<at>Rapid Debrief</at> invite <at>Morgan Lee</at>", MORGAN)
+            assert "Choose officers from the list." in partner
+            invited = await say(
+                "<at>Rapid Debrief</at> invite <at>PC Jordan Ellis</at> <at>Insp Tom Baird</at>", JORDAN, TOM
+            )
+            assert "Invited: PC Jordan Ellis, Insp Tom Baird." in invited
