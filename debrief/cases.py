@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from debrief.errors import NotFound
 from debrief.model import Case
@@ -19,3 +21,20 @@ async def get(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> 
         await authorise(uow, actor, Permission.READ_CASE, case, now=now)
         await uow.commit()
         return case
+
+
+T = TypeVar("T")
+
+
+async def get_with(
+    *, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime, read: Callable[[UnitOfWork], Awaitable[T]]
+) -> tuple[Case, T]:
+    """Read a case and something of it (its parameters, consent, contributors) as one audited consultation."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise NotFound("That case no longer exists.")
+        await authorise(uow, actor, Permission.READ_CASE, case, now=now)
+        found = await read(uow)
+        await uow.commit()
+        return case, found

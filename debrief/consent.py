@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from debrief import clocks
+from debrief import cases, clocks
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import LONDON, Case, CaseStatus, Person
@@ -91,14 +91,9 @@ async def record_consent(
 async def get_consent(
     *, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime
 ) -> tuple[Case, ConsentRecord | None]:
-    async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
-        await authorise(uow, actor, Permission.READ_CASE, case, now=now)
-        latest = await uow.consents.latest(case_id)
-        await uow.commit()
-        return case, latest
+    return await cases.get_with(
+        uow=uow, actor=actor, case_id=case_id, now=now, read=lambda u: u.consents.latest(case_id)
+    )
 
 
 def _text(answer: ConsentAnswer, raw: str | None) -> str | None:

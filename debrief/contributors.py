@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from debrief import clocks
+from debrief import cases, clocks
 from debrief.consent import collection_may_start
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
@@ -88,11 +88,6 @@ async def invite_contributors(
 async def list_contributors(
     *, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime
 ) -> tuple[Case, list[Contributor]]:
-    async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
-        await authorise(uow, actor, Permission.READ_CASE, case, now=now)
-        contributors = await uow.contributors.list(case_id)
-        await uow.commit()
-        return case, contributors
+    return await cases.get_with(
+        uow=uow, actor=actor, case_id=case_id, now=now, read=lambda u: u.contributors.list(case_id)
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from debrief import cases
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import LONDON, Case, CaseStatus, Person
@@ -211,14 +212,9 @@ async def set_parameters(
 async def get_parameters(
     *, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime
 ) -> tuple[Case, ParametersRevision | None]:
-    async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
-        await authorise(uow, actor, Permission.READ_CASE, case, now=now)
-        latest = await uow.parameters.latest(case_id)
-        await uow.commit()
-        return case, latest
+    return await cases.get_with(
+        uow=uow, actor=actor, case_id=case_id, now=now, read=lambda u: u.parameters.latest(case_id)
+    )
 
 
 def _date(raw: str) -> date | None:

@@ -134,6 +134,17 @@ async def test_a_nomination_reaches_the_review_team_and_triage_reaches_the_nomin
             assert (PRIYA.user_id, "case.triage", "granted") in audit
 
 
+async def nominated_and_accepted(bot: RunningBot, connector: LocalConnector) -> dict[str, Any]:
+    """Jordan nominates RD-2026-0001 and Priya accepts it with Owen as lead; returns the case thread."""
+    await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
+    await post(bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url))
+    thread = activities.review_thread()
+    await post(
+        bot, activities.execute(PRIYA, "triage.accept", accept_data(1), service_url=connector.url, conversation=thread)
+    )
+    return thread
+
+
 def new_threads(connector: LocalConnector) -> list[Any]:
     return [r for r in connector.sent() if r.path.rstrip("/").endswith("/v3/conversations")]
 
@@ -208,17 +219,7 @@ async def test_the_nominator_answers_a_question_and_the_triage_card_shows_it(sql
 async def test_the_lead_reviewer_sets_parameters_in_the_case_thread(sqlite_url: str) -> None:
     with LocalConnector() as connector:
         async with running_bot(development_env(sqlite_url)) as bot:
-            await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
-            await post(
-                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
-            )
-            thread = activities.review_thread()
-            await post(
-                bot,
-                activities.execute(
-                    PRIYA, "triage.accept", accept_data(1), service_url=connector.url, conversation=thread
-                ),
-            )
+            thread = await nominated_and_accepted(bot, connector)
             await _until(lambda: any("No parameters yet" in card_text(r.body) for r in connector.sent()))
             posted = next(r for r in connector.sent() if "No parameters yet" in card_text(r.body))
             assert posted.method == "POST" and "messageid=" in unquote(posted.path)  # a reply in the case thread
@@ -296,18 +297,8 @@ async def test_the_sio_is_asked_for_consent_and_the_case_thread_hears_the_answer
 async def test_after_consent_the_lead_reviewer_invites_officers_who_hear_one_to_one(sqlite_url: str) -> None:
     with LocalConnector() as connector:
         async with running_bot(development_env(sqlite_url)) as bot:
-            for person in (JORDAN, TOM):
-                await post(bot, activities.message(person, "hello", service_url=connector.url))
-            await post(
-                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
-            )
-            thread = activities.review_thread()
-            await post(
-                bot,
-                activities.execute(
-                    PRIYA, "triage.accept", accept_data(1), service_url=connector.url, conversation=thread
-                ),
-            )
+            await post(bot, activities.message(TOM, "hello", service_url=connector.url))
+            thread = await nominated_and_accepted(bot, connector)
             await post(
                 bot,
                 activities.execute(
@@ -380,17 +371,7 @@ async def test_officers_mentioned_in_the_case_thread_are_invited(sqlite_url: str
                 "aadObjectId": person.user_id,
             }
         async with running_bot(development_env(sqlite_url)) as bot:
-            await post(bot, activities.message(JORDAN, "hello", service_url=connector.url))
-            await post(
-                bot, activities.execute(JORDAN, "nomination.submit", nomination_form(), service_url=connector.url)
-            )
-            thread = activities.review_thread()
-            await post(
-                bot,
-                activities.execute(
-                    PRIYA, "triage.accept", accept_data(1), service_url=connector.url, conversation=thread
-                ),
-            )
+            thread = await nominated_and_accepted(bot, connector)
             await _until(lambda: bool(new_threads(connector)))
             await asyncio.sleep(0.2)  # the dispatcher saves where the thread is right after Teams creates it
             saved = await case_thread(bot.services.engine, case_id=1, purpose="triage")
