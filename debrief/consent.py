@@ -13,7 +13,7 @@ from enum import StrEnum
 from debrief import cases, clocks
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
-from debrief.model import LONDON, Case, CaseStatus, Person
+from debrief.model import LONDON, Case, Person
 from debrief.permissions import Actor, Permission, authorise
 from debrief.ports import UnitOfWork
 
@@ -72,9 +72,7 @@ async def record_consent(
         if case is None:
             raise NotFound("That case no longer exists.")
         await authorise(uow, actor, Permission.GIVE_CONSENT, case, now=now, justification=answer.value)
-        if case.status is not CaseStatus.ACCEPTED:
-            state = case.status.label.lower()
-            raise InvalidInput({"conditions": f"{case.case_number} is {state}: there is no debrief to consent to."})
+        case.require_debrief("conditions")
         latest = await uow.consents.latest(case_id)
         if latest is not None and latest.answer.allows_collection:
             return case, latest  # consent, once given, stands; the card shows it

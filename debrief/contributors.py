@@ -14,7 +14,7 @@ from debrief import cases, clocks
 from debrief.consent import collection_may_start
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
-from debrief.model import LONDON, Case, CaseStatus, Person
+from debrief.model import LONDON, Case, Person
 from debrief.permissions import Actor, Permission, authorise
 from debrief.ports import UnitOfWork
 
@@ -46,8 +46,7 @@ async def invite_contributors(
         await authorise(
             uow, actor, Permission.INVITE_CONTRIBUTORS, case, now=now, recipients=tuple(p.user_id for p in people)
         )
-        if case.status is not CaseStatus.ACCEPTED:
-            raise InvalidInput({"contributorIds": f"{case.case_number} is {case.status.label.lower()}."})
+        case.require_debrief("contributorIds")
         if not collection_may_start(await uow.consents.latest(case_id)):
             raise InvalidInput(
                 {

@@ -298,6 +298,12 @@ class Case:
         self.status = CaseStatus.NOMINATED
         self.decisions.append(answer)
 
+    def require_debrief(self, field_name: str) -> None:
+        """Only an accepted case has a debrief to set up, consent to, or contribute to."""
+        if self.status is not CaseStatus.ACCEPTED:
+            state = self.status.label.lower()
+            raise InvalidInput({field_name: f"{self.case_number} is {state}: it has no debrief."})
+
     def is_about(self, person: Person | str) -> bool:
         user_id = person if isinstance(person, str) else person.user_id
         return user_id in (self.nominator.user_id, self.nomination.sio.user_id)

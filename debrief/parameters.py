@@ -15,7 +15,7 @@ from enum import StrEnum
 from debrief import cases
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
-from debrief.model import LONDON, Case, CaseStatus, Person
+from debrief.model import LONDON, Case, Person
 from debrief.permissions import Actor, Permission, authorise
 from debrief.ports import UnitOfWork
 
@@ -188,9 +188,7 @@ async def set_parameters(
         except InvalidInput as invalid:
             problem, changed = invalid, ()
         await authorise(uow, actor, Permission.SET_PARAMETERS, case, now=now, justification=", ".join(changed) or None)
-        if case.status is not CaseStatus.ACCEPTED:
-            state = case.status.label.lower()
-            raise InvalidInput({"lookBackFrom": f"{case.case_number} is {state}: it has no debrief to set up."})
+        case.require_debrief("lookBackFrom")
         if problem is not None:
             raise problem
         if not changed:
