@@ -12,9 +12,11 @@ from aiohttp import web
 from botbuilder.core import TurnContext
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
+from bot import scheduler
 from bot.adapter import DebriefAdapter
 from bot.auth import DebriefAuthentication
 from bot.directory import SettingsFileDirectory
+from bot.documents import document_route
 from bot.handler import DebriefBot
 from bot.outbox import Dispatcher, TeamsConnector
 from bot.services import Services, utc_now
@@ -34,6 +36,7 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     run_dispatcher: bool = True,
     run_migrations: bool = True,
+    run_scheduler: bool = True,
 ) -> web.Application:
     engine = create_engine(settings.database_url)
     services = Services(
@@ -65,11 +68,15 @@ def create_app(
         if run_migrations:
             await migrate(engine)
         stop = asyncio.Event()
-        task = asyncio.create_task(dispatcher.run(stop)) if run_dispatcher else None
+        tasks = []
+        if run_dispatcher:
+            tasks.append(asyncio.create_task(dispatcher.run(stop)))
+        if run_scheduler:
+            tasks.append(asyncio.create_task(scheduler.run_scheduler(services, stop, on_queued=dispatcher.wake)))
         yield
         stop.set()
         dispatcher.wake()
-        if task is not None:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=10)
         await authentication.close()  # the shared session the connector clients send over
@@ -80,5 +87,6 @@ def create_app(
     app[DISPATCHER] = dispatcher
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_routes([document_route(services)])
     app.cleanup_ctx.append(lifecycle)
     return app

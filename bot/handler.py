@@ -10,11 +10,13 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot import message_action
 from bot.adapter import tenant_of
 from bot.identity import actor_for
 from bot.outbox import TRIAGE_THREAD
 from bot.services import Services
 from bot.verbs import VerbCall, message_card, run_verb
+from cards.chronology import DOCUMENT_VERB, VIEW_CHRONOLOGY_VERB
 from cards.common import Card
 from cards.contributors import INVITE_VERB
 from cards.help import OPEN_NOMINATION_VERB, help_card
@@ -86,6 +88,8 @@ class DebriefBot(TeamsActivityHandler):
             await self._reply_with_verb(turn_context, OPEN_NOMINATION_VERB, {})
         elif command == "invite":
             await self._invite_mentioned(turn_context)
+        elif command in ("chronology", "document"):
+            await self._case_thread_command(turn_context, command)
         elif command in ("help", "hi", "hello", "?", ""):
             await turn_context.send_activity(card_activity(help_card()))
         else:
@@ -100,6 +104,8 @@ class DebriefBot(TeamsActivityHandler):
             name, data = execute_action(activity.value)
             card = await self._run(turn_context, name, data)
             return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card})
+        if activity.name in ("composeExtension/fetchTask", "composeExtension/submitAction"):
+            return InvokeResponse(status=200, body=await self._message_action(turn_context))
         return InvokeResponse(
             status=400, body={"code": "NotSupported", "message": "Rapid Debrief does not handle this request."}
         )
@@ -136,6 +142,37 @@ class DebriefBot(TeamsActivityHandler):
         await self._reply_with_verb(
             turn_context, INVITE_VERB, {"caseId": case_id, "contributorIds": ",".join(dict.fromkeys(chosen))}
         )
+
+    async def _case_thread_command(self, turn_context: TurnContext, command: str) -> None:
+        """`chronology` shows the merged chronology in the case thread; `document` asks for the Word chronology."""
+        activity = turn_context.activity
+        conversation_id = activity.conversation.id if activity.conversation else ""
+        case_id = await case_of_thread(self.services.engine, conversation_id=conversation_id, purpose=TRIAGE_THREAD)
+        if case_id is None:
+            await turn_context.send_activity(
+                f"Use **{command}** in a case's thread in the review team's channel, for example "
+                f"*@Rapid Debrief {command}*."
+            )
+            return
+        name = VIEW_CHRONOLOGY_VERB if command == "chronology" else DOCUMENT_VERB
+        await self._reply_with_verb(turn_context, name, {"caseId": case_id, "page": 1})
+
+    async def _message_action(self, turn_context: TurnContext) -> dict[str, Any]:
+        """The "Add to chronology" message action; anything else a dialog can send gets a plain answer."""
+        activity = turn_context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        if value.get("commandId") != message_action.COMMAND_ID:
+            return message_action.dialog_message("Rapid Debrief does not have that command.")
+        actor = actor_for(activity, self.services.directory)
+        if actor is None:
+            return message_action.dialog_message("Teams did not say who you are, so nothing can be done.")
+        try:
+            if activity.name == "composeExtension/fetchTask":
+                return await message_action.fetch_task(self.services, actor, value)
+            return await message_action.submit_action(self.services, actor, value, activity_key=activity_key(activity))
+        except Exception:
+            log.exception("message action failed")
+            return message_action.dialog_message("Something went wrong. Nothing was saved; please try again.")
 
     async def _directory_id(self, turn_context: TurnContext, teams_user_id: str) -> str | None:
         """Mentions carry the Teams user id; the directory knows people by their Entra ID object id."""

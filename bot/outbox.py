@@ -22,8 +22,10 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from botframework.connector.aio import ConnectorClient
 
 from bot.auth import DebriefAuthentication
+from bot.documents import new_chronology_link
 from bot.http_sender import retry_after_seconds
 from bot.services import Services
+from cards.chronology import contribution_reminder, document_link
 from cards.common import Card
 from cards.consent import consent_recorded, consent_request
 from cards.contributors import contributors_card, invitation
@@ -269,7 +271,13 @@ class Dispatcher:
                 view = await case_for_message(
                     uow=s.uow(), case_id=message.case_id, now=s.now(), recipients=(f"person:{message.person_id}",)
                 )
-                card = self._render(message.kind, view, message.person_id)
+                if message.kind is MessageKind.CHRONOLOGY_DOCUMENT:
+                    # A new single-use link each attempt: its token is never stored, only its hash.
+                    url, _ = await new_chronology_link(s, case_id=message.case_id, person_id=message.person_id)
+                    expires_at = s.now() + timedelta(minutes=s.settings.document_link_minutes)
+                    card = document_link(view.case, url=url, expires_at=expires_at)
+                else:
+                    card = self._render(message.kind, view, message.person_id)
                 address = await personal_conversation(s.engine, message.person_id)
                 if address is not None:
                     service_url, conversation_id = address.service_url, address.conversation_id
@@ -306,6 +314,14 @@ class Dispatcher:
                 if contributor is None:
                     raise NotFound("that officer is not a contributor of the case")
                 return invitation(view.case, contributor, view.parameters, view.consent)
+            case MessageKind.CONTRIBUTION_REMINDER | MessageKind.CONTRIBUTION_REMINDER_DUE_TODAY:
+                contributor = next((c for c in view.contributors if c.person.user_id == person_id), None)
+                if contributor is None:
+                    raise NotFound("that officer is not a contributor of the case")
+                on_the_day = kind is MessageKind.CONTRIBUTION_REMINDER_DUE_TODAY
+                return contribution_reminder(view.case, deadline=contributor.deadline, on_the_day=on_the_day)
+            case MessageKind.CHRONOLOGY_DOCUMENT:
+                raise NotFound("the chronology document is sent with a fresh link, not rendered here")
 
     async def _post_in_case_thread(self, message: OutboundMessage) -> None:
         """A reply in the case thread. The parameters card is one reply, updated in place at each revision."""

@@ -36,6 +36,10 @@ class Settings:
     openid_metadata_url: str | None = None
     token_issuer: str | None = None
     dispatch_interval_s: float = 1.0
+    public_url: str = "http://127.0.0.1:3978"
+    """Where people's browsers reach the bot: single-use document links start with it."""
+    document_link_minutes: int = 10
+    scheduler_interval_s: float = 60.0
 
     @property
     def home_tenant(self) -> str:
@@ -128,8 +132,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not review_channel:
         raise SettingsError("Set DEBRIEF_REVIEW_TEAM_CHANNEL_ID to the review team's channel id.")
 
+    host = env.get("HOST", "127.0.0.1")
+    public_url = env.get("DEBRIEF_PUBLIC_URL", "").strip().rstrip("/")
+    if not public_url:
+        if not development:
+            raise SettingsError(
+                "Set DEBRIEF_PUBLIC_URL to the bot's public https address (document links are built from it)."
+            )
+        public_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    elif not development and not public_url.startswith("https://"):
+        raise SettingsError("DEBRIEF_PUBLIC_URL must start with https:// outside development.")
+    link_minutes = _number(env, "DEBRIEF_DOCUMENT_LINK_MINUTES", "10", low=1, high=60, unit="minutes")
+    scheduler_interval = _number(env, "DEBRIEF_SCHEDULER_INTERVAL_S", "60", low=1, high=3600, unit="seconds")
+
     return Settings(
-        host=env.get("HOST", "127.0.0.1"),
+        host=host,
         port=port,
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         app_id=app_id,
@@ -145,4 +162,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         openid_metadata_url=env.get("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL") or None,
         token_issuer=env.get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER") or None,
         dispatch_interval_s=interval,
+        public_url=public_url,
+        document_link_minutes=int(link_minutes),
+        scheduler_interval_s=scheduler_interval,
     )
+
+
+def _number(env: Mapping[str, str], name: str, default: str, *, low: float, high: float, unit: str) -> float:
+    try:
+        value = float(env.get(name, default))
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of {unit}.") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g} {unit}.")
+    return value

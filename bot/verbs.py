@@ -29,10 +29,9 @@ from cards.triage import (
     triage_outcome_for_nominator,
 )
 from debrief import cases, consent, contributors, nominations, parameters, triage
-from debrief.errors import AlreadyProcessed, DuplicateIncident, Forbidden, InvalidInput, NotFound
+from debrief.errors import AlreadyProcessed, ConcurrentChange, DuplicateIncident, Forbidden, InvalidInput, NotFound
 from debrief.model import NOMINATION_FIELDS, TriageOutcome
 from debrief.permissions import Actor
-from storage.uow import ConcurrentChange
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,7 @@ async def submit_nomination(call: VerbCall) -> Card:
 # --- Triage -------------------------------------------------------------------------------------------------
 
 
-def _case_id(data: dict[str, Any]) -> int:
+def case_id_of(data: dict[str, Any]) -> int:
     raw = data.get("caseId")
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise NotFound("This card does not name a case.")
@@ -171,14 +170,14 @@ def _case_id(data: dict[str, Any]) -> int:
         raise NotFound("This card does not name a case.") from None
 
 
-def _text(data: dict[str, Any], name: str) -> str | None:
+def text_of(data: dict[str, Any], name: str) -> str | None:
     value = data.get(name)
     return value if isinstance(value, str) else None
 
 
 async def _replay_triage(call: VerbCall, case_id: int | None) -> Card:
     s = call.services
-    case = await cases.get(uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now())
+    case = await cases.get(uow=s.uow(), actor=call.actor, case_id=case_id_of(call.data), now=s.now())
     return triage_card(case, review_team=s.review_team(), triage_due=s.triage_due(case.nominated_at))
 
 
@@ -186,11 +185,13 @@ async def _triage(call: VerbCall, outcome: TriageOutcome) -> Card:
     s = call.services
     request = triage.TriageRequest(
         outcome=outcome,
-        lead_reviewer_id=_text(call.data, "leadReviewerId"),
-        reason=_text(call.data, "declineReason") if outcome is TriageOutcome.DECLINE else _text(call.data, "question"),
-        merge_into=_text(call.data, "mergeInto"),
+        lead_reviewer_id=text_of(call.data, "leadReviewerId"),
+        reason=text_of(call.data, "declineReason")
+        if outcome is TriageOutcome.DECLINE
+        else text_of(call.data, "question"),
+        merge_into=text_of(call.data, "mergeInto"),
     )
-    case_id = _case_id(call.data)
+    case_id = case_id_of(call.data)
     try:
         result = await triage.triage(
             uow=s.uow(call.activity_key),
@@ -243,20 +244,20 @@ async def request_information(call: VerbCall) -> Card:
 
 async def _replay_answer(call: VerbCall, case_id: int | None) -> Card:
     s = call.services
-    case = await cases.get(uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now())
+    case = await cases.get(uow=s.uow(), actor=call.actor, case_id=case_id_of(call.data), now=s.now())
     return answer_sent(case)
 
 
 @verb(ANSWER_VERB, replay=_replay_answer)
 async def answer_information_request(call: VerbCall) -> Card:
     s = call.services
-    case_id = _case_id(call.data)
+    case_id = case_id_of(call.data)
     try:
         case = await nominations.answer_information_request(
             uow=s.uow(call.activity_key),
             actor=call.actor,
             case_id=case_id,
-            answer=_text(call.data, "answer") or "",
+            answer=text_of(call.data, "answer") or "",
             now=s.now(),
         )
     except InvalidInput as invalid:
@@ -273,7 +274,7 @@ async def answer_information_request(call: VerbCall) -> Card:
 async def _replay_parameters(call: VerbCall, case_id: int | None) -> Card:
     s = call.services
     case, latest = await parameters.get_parameters(
-        uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now()
+        uow=s.uow(), actor=call.actor, case_id=case_id_of(call.data), now=s.now()
     )
     return parameters_card(case, latest)
 
@@ -281,7 +282,7 @@ async def _replay_parameters(call: VerbCall, case_id: int | None) -> Card:
 @verb(SET_PARAMETERS_VERB, replay=_replay_parameters)
 async def set_parameters(call: VerbCall) -> Card:
     s = call.services
-    case_id = _case_id(call.data)
+    case_id = case_id_of(call.data)
     try:
         case, revision = await parameters.set_parameters(
             uow=s.uow(call.activity_key), actor=call.actor, case_id=case_id, form=dict(call.data), now=s.now()
@@ -303,16 +304,16 @@ async def set_parameters(call: VerbCall) -> Card:
 
 async def _replay_consent(call: VerbCall, case_id: int | None) -> Card:
     s = call.services
-    case, latest = await consent.get_consent(uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now())
+    case, latest = await consent.get_consent(uow=s.uow(), actor=call.actor, case_id=case_id_of(call.data), now=s.now())
     return consent_request(case, latest, due=consent.consent_due_for(case))
 
 
 async def _consent(call: VerbCall, answer: consent.ConsentAnswer) -> Card:
     s = call.services
-    case_id = _case_id(call.data)
-    text = _text(call.data, "conditions") if answer is consent.ConsentAnswer.CONSENT_WITH_CONDITIONS else None
+    case_id = case_id_of(call.data)
+    text = text_of(call.data, "conditions") if answer is consent.ConsentAnswer.CONSENT_WITH_CONDITIONS else None
     if answer is consent.ConsentAnswer.NOT_YET:
-        text = _text(call.data, "notYetReason")
+        text = text_of(call.data, "notYetReason")
     try:
         case, record = await consent.record_consent(
             uow=s.uow(call.activity_key), actor=call.actor, case_id=case_id, answer=answer, text=text, now=s.now()
@@ -346,7 +347,7 @@ async def not_yet(call: VerbCall) -> Card:
 async def _replay_invite(call: VerbCall, case_id: int | None) -> Card:
     s = call.services
     case, invited = await contributors.list_contributors(
-        uow=s.uow(), actor=call.actor, case_id=_case_id(call.data), now=s.now()
+        uow=s.uow(), actor=call.actor, case_id=case_id_of(call.data), now=s.now()
     )
     return contributors_card(case, invited, officers=s.officers())
 
@@ -354,9 +355,9 @@ async def _replay_invite(call: VerbCall, case_id: int | None) -> Card:
 @verb(INVITE_VERB, replay=_replay_invite)
 async def invite_contributors(call: VerbCall) -> Card:
     s = call.services
-    case_id = _case_id(call.data)
+    case_id = case_id_of(call.data)
     officers = s.officers()
-    chosen = [part.strip() for part in (_text(call.data, "contributorIds") or "").split(",") if part.strip()]
+    chosen = [part.strip() for part in (text_of(call.data, "contributorIds") or "").split(",") if part.strip()]
     unknown = [c for c in chosen if c not in officers]
     try:
         if unknown:
@@ -383,3 +384,7 @@ async def invite_contributors(call: VerbCall) -> Card:
     _, current = await contributors.list_contributors(uow=s.uow(), actor=call.actor, case_id=case_id, now=s.now())
     names = ", ".join(c.person.name for c in invited)
     return contributors_card(case, current, officers=officers, message=f"Invited: {names}.")
+
+
+# The chronology's verbs live in their own module and register into VERBS when it is imported.
+from bot import verbs_chronology  # noqa: E402, F401

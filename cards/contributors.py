@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from microsoft_teams.cards.core import CardElement, Choice, ChoiceSetInput, Container
 
+from cards.chronology import MY_ENTRIES_VERB, OPEN_ENTRY_VERB
 from cards.common import (
     Card,
     actions,
@@ -114,6 +115,13 @@ def invitation(
             "Record facts and what was done, and people by role only. Do not include witness accounts: this runs "
             "alongside the criminal investigation and what you write may be disclosable.",
             subtle=True,
+        )
+    )
+    data = {"caseId": case.id}
+    body.append(
+        actions(
+            verb("Add an entry", OPEN_ENTRY_VERB, data, style="positive"),
+            verb("My entries", MY_ENTRIES_VERB, data),
         )
     )
     return build(*body, fallback_text=f"Rapid debrief {case.case_number}: could you help?")

@@ -46,3 +46,7 @@ class AlreadyProcessed(DebriefError):
     def __init__(self, case_id: int | None) -> None:
         self.case_id = case_id
         super().__init__("activity already processed")
+
+
+class ConcurrentChange(DebriefError):
+    """Someone else changed the case between our read and our write; the edge retries the whole action."""

@@ -23,6 +23,12 @@ class MessageKind(StrEnum):
     """Post (or bring up to date) the card in the case thread that invites contributors."""
     CONTRIBUTOR_INVITED = "contributor.invited"
     """Ask an officer, one to one, to add what they know to the chronology."""
+    CONTRIBUTION_REMINDER = "contribution.reminder"
+    """Remind an invited officer who has added nothing yet that contributions are due."""
+    CONTRIBUTION_REMINDER_DUE_TODAY = "contribution.reminder.due_today"
+    """The same reminder, on the day contributions are due."""
+    CHRONOLOGY_DOCUMENT = "chronology.document"
+    """Send the Word chronology, one to one, to the member of the review team who asked for it."""
 
 
 class Audience(StrEnum):

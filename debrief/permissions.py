@@ -47,37 +47,54 @@ class Actor:
 SYSTEM = Actor(tenant_id="", user_id="system", name="Rapid Debrief", roles=frozenset())
 
 
-Rule = Callable[[Actor, "Case | None"], bool]
+@dataclass(frozen=True)
+class Relation:
+    """What some rules need beyond the case: is the actor invited to it, and whose entry is being touched."""
+
+    contributor: bool = False
+    entry_owner_id: str | None = None
 
 
-def _is_officer(actor: Actor, case: Case | None) -> bool:
+NO_RELATION = Relation()
+Rule = Callable[[Actor, "Case | None", Relation], bool]
+
+
+def _is_officer(actor: Actor, case: Case | None, relation: Relation) -> bool:
     return actor.has(Role.OFFICER)
 
 
-def _is_review_team(actor: Actor, case: Case | None) -> bool:
+def _is_review_team(actor: Actor, case: Case | None, relation: Relation) -> bool:
     return actor.has(Role.REVIEW_TEAM)
 
 
-def _may_read_case(actor: Actor, case: Case | None) -> bool:
+def _may_read_case(actor: Actor, case: Case | None, relation: Relation) -> bool:
     if actor.has(Role.REVIEW_TEAM):
         return True
     return case is not None and case.is_about(actor.user_id)
 
 
-def _is_nominator(actor: Actor, case: Case | None) -> bool:
+def _is_nominator(actor: Actor, case: Case | None, relation: Relation) -> bool:
     return case is not None and case.nominator.user_id == actor.user_id
 
 
-def _is_lead_reviewer(actor: Actor, case: Case | None) -> bool:
+def _is_lead_reviewer(actor: Actor, case: Case | None, relation: Relation) -> bool:
     return case is not None and case.lead_reviewer is not None and case.lead_reviewer.user_id == actor.user_id
 
 
-def _is_sio(actor: Actor, case: Case | None) -> bool:
+def _is_sio(actor: Actor, case: Case | None, relation: Relation) -> bool:
     return case is not None and case.nomination.sio.user_id == actor.user_id
 
 
-def _system_only(actor: Actor, case: Case | None) -> bool:
+def _system_only(actor: Actor, case: Case | None, relation: Relation) -> bool:
     return actor is SYSTEM
+
+
+def _is_contributor_or_review_team(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return case is not None and (relation.contributor or actor.has(Role.REVIEW_TEAM))
+
+
+def _owns_entry(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return case is not None and relation.entry_owner_id == actor.user_id
 
 
 class Permission(Enum):
@@ -91,6 +108,17 @@ class Permission(Enum):
     GIVE_CONSENT = ("case.consent.record", AuditCategory.ALTERATION, _is_sio)
     ANSWER_INFORMATION_REQUEST = ("case.information.provide", AuditCategory.COLLECTION, _is_nominator)
     SEND_CASE_MESSAGE = ("case.message.send", AuditCategory.DISCLOSURE, _system_only)
+    SCHEDULE_REMINDER = ("case.reminder.schedule", AuditCategory.ALTERATION, _system_only)
+    ADD_CHRONOLOGY_ENTRY = ("case.chronology.entry.add", AuditCategory.COLLECTION, _is_contributor_or_review_team)
+    READ_OWN_ENTRIES = ("case.chronology.entries.own", AuditCategory.CONSULTATION, _is_contributor_or_review_team)
+    READ_OWN_ENTRY = ("case.chronology.entry.own", AuditCategory.CONSULTATION, _owns_entry)
+    EDIT_CHRONOLOGY_ENTRY = ("case.chronology.entry.edit", AuditCategory.ALTERATION, _owns_entry)
+    WITHDRAW_CHRONOLOGY_ENTRY = ("case.chronology.entry.withdraw", AuditCategory.ALTERATION, _owns_entry)
+    READ_CHRONOLOGY = ("case.chronology.read", AuditCategory.CONSULTATION, _is_review_team)
+    REVIEW_CHRONOLOGY_ENTRY = ("case.chronology.entry.review", AuditCategory.ALTERATION, _is_lead_reviewer)
+    LOCK_CHRONOLOGY = ("case.chronology.lock", AuditCategory.ALTERATION, _is_lead_reviewer)
+    REQUEST_CHRONOLOGY_DOCUMENT = ("case.chronology.document.request", AuditCategory.CONSULTATION, _is_review_team)
+    DISCLOSE_CHRONOLOGY_DOCUMENT = ("case.chronology.document.disclose", AuditCategory.DISCLOSURE, _is_review_team)
 
     def __init__(self, action: str, category: AuditCategory, rule: Rule) -> None:
         self.action = action
@@ -108,11 +136,26 @@ REFUSALS: dict[Permission, str] = {
     Permission.INVITE_CONTRIBUTORS: "Only the lead reviewer of this case can invite contributors.",
     Permission.GIVE_CONSENT: "Only the SIO named on this case can give or withhold consent.",
     Permission.SEND_CASE_MESSAGE: "Only Rapid Debrief itself sends case messages.",
+    Permission.SCHEDULE_REMINDER: "Only Rapid Debrief itself sends reminders.",
+    Permission.ADD_CHRONOLOGY_ENTRY: "Only officers the lead reviewer has invited to this case can add to its "
+    "chronology.",
+    Permission.READ_OWN_ENTRIES: "Only officers invited to this case can add to or see their entries in its "
+    "chronology.",
+    Permission.READ_OWN_ENTRY: "You can only open your own chronology entries.",
+    Permission.EDIT_CHRONOLOGY_ENTRY: "You can only change your own chronology entries.",
+    Permission.WITHDRAW_CHRONOLOGY_ENTRY: "You can only withdraw your own chronology entries.",
+    Permission.READ_CHRONOLOGY: "Only the review team can see the whole chronology of a case.",
+    Permission.REVIEW_CHRONOLOGY_ENTRY: "Only the lead reviewer of this case can verify its chronology.",
+    Permission.LOCK_CHRONOLOGY: "Only the lead reviewer of this case can lock its chronology.",
+    Permission.REQUEST_CHRONOLOGY_DOCUMENT: "Only the review team can ask for the chronology document.",
+    Permission.DISCLOSE_CHRONOLOGY_DOCUMENT: "Only the review team can receive the chronology document.",
 }
 
 
-def is_allowed(actor: Actor, permission: Permission, case: Case | None = None) -> bool:
-    return permission.rule(actor, case)
+def is_allowed(
+    actor: Actor, permission: Permission, case: Case | None = None, relation: Relation = NO_RELATION
+) -> bool:
+    return permission.rule(actor, case, relation)
 
 
 async def authorise(
@@ -124,9 +167,10 @@ async def authorise(
     now: datetime,
     justification: str | None = None,
     recipients: tuple[str, ...] = (),
+    relation: Relation = NO_RELATION,
 ) -> None:
     """Allow or refuse, and audit either way; a refusal is committed on its own, then raised."""
-    allowed = is_allowed(actor, permission, case)
+    allowed = is_allowed(actor, permission, case, relation)
     uow.audit.add(
         AuditRecord(
             at=now,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol, Self
 
 from debrief.audit import AuditRecord
 from debrief.messages import OutboundMessage
-from debrief.model import Case
+from debrief.model import Case, Person
 
 if TYPE_CHECKING:
+    from debrief.chronology import ChronologyEntry, ChronologyLock
     from debrief.consent import ConsentRecord
     from debrief.contributors import Contributor
     from debrief.parameters import ParametersRevision
@@ -50,6 +53,51 @@ class ContributorRepository(Protocol):
 
     async def add(self, case_id: int, contributor: Contributor) -> None: ...
 
+    async def cases_of(self, user_id: str) -> builtins.list[int]:
+        """The cases this officer has been invited to contribute to, newest invitation first."""
+        ...
+
+    async def awaiting(self, *, deadline_from: date) -> builtins.list[tuple[int, Contributor]]:
+        """(case id, contributor) for every invitation whose deadline is on or after `deadline_from`."""
+        ...
+
+
+class ReminderRepository(Protocol):
+    async def sent(self, case_id: int) -> set[tuple[str, str]]:
+        """(user id, reminder) pairs already sent for the case."""
+        ...
+
+    async def add(self, case_id: int, user_id: str, reminder: str, sent_at: datetime) -> None:
+        """Record a reminder; the same one twice is a ConcurrentChange (another instance sent it)."""
+        ...
+
+
+class ChronologyRepository(Protocol):
+    async def list(self, case_id: int, *, contributor_id: str | None = None) -> list[ChronologyEntry]:
+        """Every entry of the case (withdrawn ones too), or only one contributor's."""
+        ...
+
+    async def get(self, entry_id: int) -> ChronologyEntry | None: ...
+
+    async def add(self, entry: ChronologyEntry) -> ChronologyEntry:
+        """Store a new entry, giving it its id; its first version is kept in the entry's history."""
+        ...
+
+    async def save(self, entry: ChronologyEntry, *, by: Person, at: datetime) -> None:
+        """Write the entry's new version and keep it in the history (who changed it, when); ConcurrentChange if
+        another change won."""
+        ...
+
+    async def contributors_with_entries(self, case_id: int) -> set[str]:
+        """Who has added at least one entry (withdrawn ones count: they took part)."""
+        ...
+
+    async def lock_of(self, case_id: int) -> ChronologyLock | None: ...
+
+    async def lock(self, case_id: int, lock: ChronologyLock) -> None:
+        """Lock the chronology for good; a second lock is a ConcurrentChange."""
+        ...
+
 
 class AuditLog(Protocol):
     def add(self, record: AuditRecord, *, case: Case | None = None) -> None:
@@ -75,6 +123,12 @@ class UnitOfWork(Protocol):
 
     @property
     def contributors(self) -> ContributorRepository: ...
+
+    @property
+    def chronology(self) -> ChronologyRepository: ...
+
+    @property
+    def reminders(self) -> ReminderRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
@@ -153,6 +155,94 @@ case_contributors = Table(
     Column("invited_by_name", String(200), nullable=False),
     Column("invited_at", UtcDateTime(), nullable=False),
     Column("deadline", Date, nullable=False),
+    # "Which cases was this officer invited to?" and "whose contributions are still due?" (the reminders).
+    Index("ix_case_contributors_user_id", "user_id"),
+    Index("ix_case_contributors_deadline", "deadline"),
+)
+
+chronology_entries = Table(
+    "chronology_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("contributor_id", String(64), nullable=False),
+    Column("contributor_name", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime()),
+    Column("withdrawn_at", UtcDateTime()),
+    Column("version", Integer, nullable=False),
+    # The contributor's account (debrief.chronology.EntryContent), one column per field.
+    Column("event_date", Date, nullable=False),
+    Column("event_time", Time),
+    Column("precision", String(20), nullable=False),
+    Column("source_agency", String(120), nullable=False),
+    Column("source_system", String(100), nullable=False),
+    Column("source_reference", String(60)),
+    Column("contact_type", String(30), nullable=False),
+    Column("subjects", JSON, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("information_type", String(20), nullable=False),
+    Column("risk_tool", String(60)),
+    Column("risk_grade", String(20)),
+    Column("risk_assessed_on", Date),
+    Column("action_and_outcome", Text),
+    Column("missed_opportunity", Boolean, nullable=False),
+    Column("missed_opportunity_rationale", Text),
+    # The lead reviewer's view (debrief.chronology.Review).
+    Column("verified_by_id", String(64)),
+    Column("verified_by_name", String(200)),
+    Column("verified_at", UtcDateTime()),
+    Column("reviewer_missed_opportunity", Boolean),
+    Column("good_practice", Boolean, nullable=False),
+    Column("themes", JSON, nullable=False),
+    # Serves both "the case's entries" and "one contributor's entries in the case".
+    Index("ix_chronology_entries_case_id_contributor_id", "case_id", "contributor_id"),
+)
+
+chronology_entry_versions = Table(
+    "chronology_entry_versions",
+    metadata,
+    # Every version of every entry, never changed: contributions are disclosable. Two writers of the same
+    # version collide on the primary key.
+    Column("entry_id", Id, ForeignKey("chronology_entries.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Column("changed_by_id", String(64), nullable=False),
+    Column("changed_by_name", String(200), nullable=False),
+    Column("snapshot", JSON, nullable=False),
+)
+
+chronology_locks = Table(
+    "chronology_locks",
+    metadata,
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("locked_by_id", String(64), nullable=False),
+    Column("locked_by_name", String(200), nullable=False),
+    Column("locked_at", UtcDateTime(), nullable=False),
+)
+
+contribution_reminders = Table(
+    "contribution_reminders",
+    metadata,
+    # One row per reminder sent: the primary key makes each reminder happen once.
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("reminder", String(30), primary_key=True),
+    Column("sent_at", UtcDateTime(), nullable=False),
+)
+
+document_links = Table(
+    "document_links",
+    metadata,
+    # The sha256 (hex) of a random token; the token itself is never stored.
+    Column("token_hash", String(64), primary_key=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("requester_id", String(64), nullable=False),
+    Column("requester_name", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
 )
 
 audit_log = Table(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Self
 
 from sqlalchemy import Row, bindparam, func, insert, select, update
@@ -13,9 +14,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from debrief.audit import AuditRecord
+from debrief.chronology import (
+    ChronologyEntry,
+    ChronologyLock,
+    ContactType,
+    EntryContent,
+    InformationType,
+    Precision,
+    Review,
+    RiskAssessment,
+    RiskGrade,
+)
 from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.contributors import Contributor
-from debrief.errors import AlreadyProcessed, DebriefError, DuplicateIncident
+from debrief.errors import AlreadyProcessed, ConcurrentChange, DuplicateIncident
 from debrief.messages import OutboundMessage
 from debrief.model import (
     Case,
@@ -40,6 +52,10 @@ _INSERT_PROCESSED = insert(t.processed_activities)
 _INSERT_PARAMETERS = insert(t.case_parameters)
 _INSERT_CONSENT = insert(t.case_consents)
 _INSERT_CONTRIBUTOR = insert(t.case_contributors)
+_INSERT_ENTRY = insert(t.chronology_entries)
+_INSERT_ENTRY_VERSION = insert(t.chronology_entry_versions)
+_INSERT_LOCK = insert(t.chronology_locks)
+_INSERT_REMINDER = insert(t.contribution_reminders)
 
 
 def _next_number_statement(dialect: Any) -> Any:
@@ -58,10 +74,6 @@ def _next_number_statement(dialect: Any) -> Any:
 _NEXT_NUMBER = {"postgresql": _next_number_statement(postgresql), "sqlite": _next_number_statement(sqlite)}
 
 
-class ConcurrentChange(DebriefError):
-    """Someone else changed the case between our read and our write; the edge retries the whole action."""
-
-
 class SqlUnitOfWork:
     """One transaction. `activity_key` names the Teams activity being answered, for replay protection."""
 
@@ -75,6 +87,8 @@ class SqlUnitOfWork:
         self.parameters = SqlParametersRepository(self)
         self.consents = SqlConsentRepository(self)
         self.contributors = SqlContributorRepository(self)
+        self.chronology = SqlChronologyRepository(self)
+        self.reminders = SqlReminderRepository(self)
         self.audit = SqlAuditLog(self)
         self.outbox = SqlOutbox(self)
 
@@ -405,15 +419,7 @@ class SqlContributorRepository:
                 select(t.case_contributors).where(c.case_id == case_id).order_by(c.invited_at, c.name)
             )
         ).all()
-        return [
-            Contributor(
-                person=Person(row.user_id, row.name),
-                invited_by=Person(row.invited_by_id, row.invited_by_name),
-                invited_at=row.invited_at,
-                deadline=row.deadline,
-            )
-            for row in rows
-        ]
+        return [_contributor_from_row(row) for row in rows]
 
     async def add(self, case_id: int, contributor: Contributor) -> None:
         """One invitation per officer per case (the primary key); a concurrent second one is a ConcurrentChange."""
@@ -433,6 +439,272 @@ class SqlContributorRepository:
         except IntegrityError:
             await self._uow._raise_if_replayed()
             raise ConcurrentChange(f"contributors of case {case_id} changed while this action ran") from None
+
+    async def cases_of(self, user_id: str) -> builtins.list[int]:
+        """The cases this officer has been invited to contribute to, newest invitation first."""
+        c = t.case_contributors.c
+        found = await self._uow.connection.execute(
+            select(c.case_id).where(c.user_id == user_id).order_by(c.invited_at.desc(), c.case_id.desc())
+        )
+        return [int(case_id) for case_id in found.scalars()]
+
+    async def awaiting(self, *, deadline_from: date) -> builtins.list[tuple[int, Contributor]]:
+        """(case id, contributor) for every invitation whose deadline is on or after `deadline_from`."""
+        c = t.case_contributors.c
+        rows = (
+            await self._uow.connection.execute(
+                select(t.case_contributors).where(c.deadline >= deadline_from).order_by(c.case_id, c.invited_at, c.name)
+            )
+        ).all()
+        return [(int(row.case_id), _contributor_from_row(row)) for row in rows]
+
+
+def _contributor_from_row(row: Row[Any]) -> Contributor:
+    return Contributor(
+        person=Person(row.user_id, row.name),
+        invited_by=Person(row.invited_by_id, row.invited_by_name),
+        invited_at=row.invited_at,
+        deadline=row.deadline,
+    )
+
+
+class SqlChronologyRepository:
+    """Entries as they stand now, plus every version of each in chronology_entry_versions (never changed)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def list(self, case_id: int, *, contributor_id: str | None = None) -> list[ChronologyEntry]:
+        """Every entry of the case (withdrawn ones too), or only one contributor's, in the order they were added."""
+        c = t.chronology_entries.c
+        statement = select(t.chronology_entries).where(c.case_id == case_id)
+        if contributor_id is not None:
+            statement = statement.where(c.contributor_id == contributor_id)
+        rows = (await self._uow.connection.execute(statement.order_by(c.id))).all()
+        return [_entry_from_row(row) for row in rows]
+
+    async def get(self, entry_id: int) -> ChronologyEntry | None:
+        c = t.chronology_entries.c
+        row = (await self._uow.connection.execute(select(t.chronology_entries).where(c.id == entry_id))).first()
+        return _entry_from_row(row) if row is not None else None
+
+    async def add(self, entry: ChronologyEntry) -> ChronologyEntry:
+        """Store a new entry as version 1, giving it its id; version 1 is kept in the history too."""
+        entry.version = 1
+        result = await self._uow.connection.execute(
+            _INSERT_ENTRY,
+            {
+                **_entry_row(entry),
+                "case_id": entry.case_id,
+                "contributor_id": entry.contributor.user_id,
+                "contributor_name": entry.contributor.name,
+                "recorded_at": entry.recorded_at,
+            },
+        )
+        assert result.inserted_primary_key is not None
+        entry.id = int(result.inserted_primary_key[0])
+        await self._keep_version(entry, by=entry.contributor, at=entry.recorded_at)
+        return entry
+
+    async def save(self, entry: ChronologyEntry, *, by: Person, at: datetime) -> None:
+        """Write the entry's new version (the domain has already counted it up) and keep it in the history.
+
+        Refused with ConcurrentChange when the stored entry is no longer the version this one was changed from.
+        `by` and `at` say who made the change and when, for the history.
+        """
+        assert entry.id is not None
+        c = t.chronology_entries.c
+        result = await self._uow.connection.execute(
+            update(t.chronology_entries)
+            .where(c.id == entry.id, c.version == entry.version - 1)
+            .values(**_entry_row(entry))
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"chronology entry {entry.id} changed while this action ran")
+        await self._keep_version(entry, by=by, at=at)
+
+    async def contributors_with_entries(self, case_id: int) -> set[str]:
+        """Who has added at least one entry (withdrawn ones count: they took part)."""
+        c = t.chronology_entries.c
+        found = await self._uow.connection.execute(select(c.contributor_id).where(c.case_id == case_id).distinct())
+        return set(found.scalars())
+
+    async def lock_of(self, case_id: int) -> ChronologyLock | None:
+        c = t.chronology_locks.c
+        row = (await self._uow.connection.execute(select(t.chronology_locks).where(c.case_id == case_id))).first()
+        if row is None:
+            return None
+        return ChronologyLock(locked_by=Person(row.locked_by_id, row.locked_by_name), locked_at=row.locked_at)
+
+    async def lock(self, case_id: int, lock: ChronologyLock) -> None:
+        """Lock the chronology for good: one lock per case (the primary key); a second is a ConcurrentChange."""
+        try:
+            await self._uow.connection.execute(
+                _INSERT_LOCK,
+                {
+                    "case_id": case_id,
+                    "locked_by_id": lock.locked_by.user_id,
+                    "locked_by_name": lock.locked_by.name,
+                    "locked_at": lock.locked_at,
+                },
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"the chronology of case {case_id} was locked while this action ran") from None
+
+    async def _keep_version(self, entry: ChronologyEntry, *, by: Person, at: datetime) -> None:
+        """Two writers of the same version collide on the history's primary key: ConcurrentChange."""
+        try:
+            await self._uow.connection.execute(
+                _INSERT_ENTRY_VERSION,
+                {
+                    "entry_id": entry.id,
+                    "version": entry.version,
+                    "changed_at": at,
+                    "changed_by_id": by.user_id,
+                    "changed_by_name": by.name,
+                    "snapshot": entry_snapshot(entry),
+                },
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"chronology entry {entry.id} changed while this action ran") from None
+
+
+def _entry_row(entry: ChronologyEntry) -> dict[str, Any]:
+    """The columns an entry's change may touch (not its case, contributor or the time it was recorded)."""
+    content, review, risk = entry.content, entry.review, entry.content.risk_assessment
+    return {
+        "updated_at": entry.updated_at,
+        "withdrawn_at": entry.withdrawn_at,
+        "version": entry.version,
+        "event_date": content.event_date,
+        "event_time": content.event_time,
+        "precision": content.precision.value,
+        "source_agency": content.source_agency,
+        "source_system": content.source_system,
+        "source_reference": content.source_reference,
+        "contact_type": content.contact_type.value,
+        "subjects": list(content.subjects),
+        "summary": content.summary,
+        "information_type": content.information_type.value,
+        "risk_tool": risk.tool if risk else None,
+        "risk_grade": risk.grade.value if risk else None,
+        "risk_assessed_on": risk.assessed_on if risk else None,
+        "action_and_outcome": content.action_and_outcome,
+        "missed_opportunity": content.missed_opportunity,
+        "missed_opportunity_rationale": content.missed_opportunity_rationale,
+        "verified_by_id": review.verified_by.user_id if review.verified_by else None,
+        "verified_by_name": review.verified_by.name if review.verified_by else None,
+        "verified_at": review.verified_at,
+        "reviewer_missed_opportunity": review.missed_opportunity,
+        "good_practice": review.good_practice,
+        "themes": list(review.themes),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def entry_snapshot(entry: ChronologyEntry) -> dict[str, Any]:
+    """The entry's whole state as JSON, as one version of it is kept in the history: content, review, withdrawal."""
+    content, review, risk = entry.content, entry.review, entry.content.risk_assessment
+    return {
+        "content": {
+            "event_date": content.event_date.isoformat(),
+            "event_time": _iso(content.event_time),
+            "precision": content.precision.value,
+            "source_agency": content.source_agency,
+            "source_system": content.source_system,
+            "source_reference": content.source_reference,
+            "contact_type": content.contact_type.value,
+            "subjects": list(content.subjects),
+            "summary": content.summary,
+            "information_type": content.information_type.value,
+            "risk_assessment": (
+                {"tool": risk.tool, "grade": risk.grade.value, "assessed_on": risk.assessed_on.isoformat()}
+                if risk
+                else None
+            ),
+            "action_and_outcome": content.action_and_outcome,
+            "missed_opportunity": content.missed_opportunity,
+            "missed_opportunity_rationale": content.missed_opportunity_rationale,
+        },
+        "review": {
+            "verified_by_id": review.verified_by.user_id if review.verified_by else None,
+            "verified_by_name": review.verified_by.name if review.verified_by else None,
+            "verified_at": _iso(review.verified_at),
+            "missed_opportunity": review.missed_opportunity,
+            "good_practice": review.good_practice,
+            "themes": list(review.themes),
+        },
+        "updated_at": _iso(entry.updated_at),
+        "withdrawn_at": _iso(entry.withdrawn_at),
+    }
+
+
+def _entry_from_row(row: Row[Any]) -> ChronologyEntry:
+    risk = (
+        RiskAssessment(tool=row.risk_tool, grade=RiskGrade(row.risk_grade), assessed_on=row.risk_assessed_on)
+        if row.risk_grade is not None
+        else None
+    )
+    return ChronologyEntry(
+        case_id=row.case_id,
+        content=EntryContent(
+            event_date=row.event_date,
+            event_time=row.event_time,
+            precision=Precision(row.precision),
+            source_agency=row.source_agency,
+            source_system=row.source_system,
+            source_reference=row.source_reference,
+            contact_type=ContactType(row.contact_type),
+            subjects=tuple(row.subjects),
+            summary=row.summary,
+            information_type=InformationType(row.information_type),
+            risk_assessment=risk,
+            action_and_outcome=row.action_and_outcome,
+            missed_opportunity=row.missed_opportunity,
+            missed_opportunity_rationale=row.missed_opportunity_rationale,
+        ),
+        contributor=Person(row.contributor_id, row.contributor_name),
+        recorded_at=row.recorded_at,
+        id=row.id,
+        version=row.version,
+        updated_at=row.updated_at,
+        withdrawn_at=row.withdrawn_at,
+        review=Review(
+            verified_by=_person(row.verified_by_id, row.verified_by_name),
+            verified_at=row.verified_at,
+            missed_opportunity=row.reviewer_missed_opportunity,
+            good_practice=row.good_practice,
+            themes=tuple(row.themes),
+        ),
+    )
+
+
+class SqlReminderRepository:
+    """Which contribution reminders have gone out: the primary key makes each one happen once."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def sent(self, case_id: int) -> set[tuple[str, str]]:
+        """(user id, reminder) for every reminder already sent for the case."""
+        c = t.contribution_reminders.c
+        found = await self._uow.connection.execute(select(c.user_id, c.reminder).where(c.case_id == case_id))
+        return {(row.user_id, row.reminder) for row in found}
+
+    async def add(self, case_id: int, user_id: str, reminder: str, sent_at: datetime) -> None:
+        """Record a reminder; the same reminder recorded concurrently is a ConcurrentChange."""
+        try:
+            await self._uow.connection.execute(
+                _INSERT_REMINDER, {"case_id": case_id, "user_id": user_id, "reminder": reminder, "sent_at": sent_at}
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"a reminder of case {case_id} was recorded while this action ran") from None
 
 
 class SqlAuditLog:

@@ -2,6 +2,10 @@
 
 import sys
 
+from tests.bench import chronology_document
 from tests.bench.run import main
 
-sys.exit(main())
+status = main()
+if status == 0:
+    chronology_document.print_figures()
+sys.exit(status)

@@ -134,6 +134,7 @@ def bot_env(database_url: str = "sqlite+aiosqlite:///:memory:") -> dict[str, str
             "DEBRIEF_REVIEW_TEAM_CHANNEL_ID": REVIEW_CHANNEL,
             "DEBRIEF_DIRECTORY_FILE": str(DIRECTORY_FILE),
             "DATABASE_URL": database_url,
+            "DEBRIEF_PUBLIC_URL": "https://debrief.example.test",
         }
     )
     return env

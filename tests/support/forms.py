@@ -38,3 +38,27 @@ def parameters_form(**changes: str) -> dict[str, object]:
     }
     form.update(changes)
     return form
+
+
+def chronology_entry_form(**changes: str) -> dict[str, object]:
+    """A complete, valid entry for the parameters of `parameters_form` (fictional contact)."""
+    form: dict[str, object] = {
+        "eventDate": "2026-03-14",
+        "precision": "exact",
+        "eventTime": "21:40",
+        "sourceAgency": "Police",
+        "sourceSystem": "Incident log",
+        "sourceReference": "INC-0314-0042",
+        "contactType": "call_999",
+        "subjects": "Victim A,Suspect B",
+        "summary": "Victim A called 999 reporting that Suspect B had threatened her at home. Officers attended.",
+        "informationType": "fact",
+        "riskTool": "DASH",
+        "riskGrade": "medium",
+        "riskDate": "2026-03-14",
+        "actionAndOutcome": "Suspect B was arrested and bailed with conditions not to contact Victim A.",
+        "missedOpportunity": "false",
+        "missedOpportunityRationale": "",
+    }
+    form.update(changes)
+    return form

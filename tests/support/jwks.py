@@ -249,6 +249,7 @@ def authenticated_env(database_url: str, provider: IdentityProvider, **extra: st
             "MicrosoftAppTenantId": TENANT,
             "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": provider.metadata_url,
             "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": provider.issuer,
+            "DEBRIEF_PUBLIC_URL": "https://debrief.example.test",
         }
     )
     env.update(extra)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
-from typing import Self
+from datetime import date, datetime
+from typing import Any, Self
 
 from debrief.audit import AuditRecord
+from debrief.chronology import ChronologyEntry, ChronologyLock
 from debrief.consent import ConsentRecord
 from debrief.contributors import Contributor
-from debrief.errors import DuplicateIncident
+from debrief.errors import ConcurrentChange, DuplicateIncident
 from debrief.messages import OutboundMessage
-from debrief.model import Case
+from debrief.model import Case, Person
 from debrief.parameters import ParametersRevision
 
 
@@ -79,6 +82,86 @@ class FakeContributors:
     async def add(self, case_id: int, contributor: Contributor) -> None:
         self.invited.setdefault(case_id, []).append(contributor)
 
+    async def cases_of(self, user_id: str) -> builtins.list[int]:
+        found = [
+            (c.invited_at, case_id) for case_id, cs in self.invited.items() for c in cs if c.person.user_id == user_id
+        ]
+        return [case_id for _, case_id in sorted(found, reverse=True)]
+
+    async def awaiting(self, *, deadline_from: date) -> builtins.list[tuple[int, Contributor]]:
+        return [
+            (case_id, c)
+            for case_id in sorted(self.invited)
+            for c in self.invited[case_id]
+            if c.deadline >= deadline_from
+        ]
+
+
+class FakeChronology:
+    """Entries as they stand (`stored`) and every version ever written (`history`), like the real repository:
+    a save must come from the stored version, or it is a ConcurrentChange."""
+
+    def __init__(self) -> None:
+        self.stored: dict[int, ChronologyEntry] = {}
+        self.history: list[ChronologyEntry] = []
+        self.locks: dict[int, ChronologyLock] = {}
+
+    async def list(self, case_id: int, *, contributor_id: str | None = None) -> list[ChronologyEntry]:
+        return [
+            copy.deepcopy(e)
+            for _, e in sorted(self.stored.items())
+            if e.case_id == case_id and (contributor_id is None or e.contributor.user_id == contributor_id)
+        ]
+
+    async def get(self, entry_id: int) -> ChronologyEntry | None:
+        entry = self.stored.get(entry_id)
+        return copy.deepcopy(entry) if entry else None
+
+    async def add(self, entry: ChronologyEntry) -> ChronologyEntry:
+        entry.id = max(self.stored, default=0) + 1
+        entry.version = 1
+        self.stored[entry.id] = copy.deepcopy(entry)
+        self.history.append(copy.deepcopy(entry))
+        return entry
+
+    async def save(self, entry: ChronologyEntry, *, by: Person, at: datetime) -> None:
+        assert entry.id is not None
+        current = self.stored.get(entry.id)
+        if current is None or current.version != entry.version - 1:
+            raise ConcurrentChange(f"chronology entry {entry.id} changed while this action ran")
+        self.stored[entry.id] = copy.deepcopy(entry)
+        self.history.append(copy.deepcopy(entry))
+
+    def versions(self, entry_id: int) -> builtins.list[ChronologyEntry]:
+        """Every version of one entry, oldest first (for tests)."""
+        return [e for e in self.history if e.id == entry_id]
+
+    async def contributors_with_entries(self, case_id: int) -> set[str]:
+        return {e.contributor.user_id for e in self.stored.values() if e.case_id == case_id}
+
+    async def lock_of(self, case_id: int) -> ChronologyLock | None:
+        return self.locks.get(case_id)
+
+    async def lock(self, case_id: int, lock: ChronologyLock) -> None:
+        if case_id in self.locks:
+            raise ConcurrentChange(f"the chronology of case {case_id} was locked while this action ran")
+        self.locks[case_id] = lock
+
+
+class FakeReminders:
+    def __init__(self) -> None:
+        self.records: dict[tuple[int, str, str], datetime] = {}
+        """(case id, user id, reminder) -> when it was sent."""
+
+    async def sent(self, case_id: int) -> set[tuple[str, str]]:
+        return {(user_id, reminder) for (c, user_id, reminder) in self.records if c == case_id}
+
+    async def add(self, case_id: int, user_id: str, reminder: str, sent_at: datetime) -> None:
+        key = (case_id, user_id, reminder)
+        if key in self.records:
+            raise ConcurrentChange(f"a reminder of case {case_id} was recorded while this action ran")
+        self.records[key] = sent_at
+
 
 class FakeAuditLog:
     def __init__(self) -> None:
@@ -104,6 +187,8 @@ class FakeUnitOfWork:
         self.parameters = FakeParameters()
         self.consents = FakeConsents()
         self.contributors = FakeContributors()
+        self.chronology = FakeChronology()
+        self.reminders = FakeReminders()
         self.audit = FakeAuditLog()
         self.outbox = FakeOutbox()
         self.committed_audit: list[AuditRecord] = []
@@ -111,9 +196,11 @@ class FakeUnitOfWork:
         self.processed: list[int | None] = []
         self._mark: list[int | None] = []
         self._snapshot: dict[int, Case] = {}
+        self._chronology_snapshot = self._chronology_state()
 
     async def __aenter__(self) -> Self:
         self._snapshot = copy.deepcopy(self.cases.stored)
+        self._chronology_snapshot = self._chronology_state()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -128,6 +215,7 @@ class FakeUnitOfWork:
         self.processed += self._mark
         self._clear()
         self._snapshot = copy.deepcopy(self.cases.stored)
+        self._chronology_snapshot = self._chronology_state()
 
     async def commit_refusal(self) -> None:
         refusals = [self._resolve(r, None) for r, _ in self.audit.pending]
@@ -136,7 +224,23 @@ class FakeUnitOfWork:
 
     async def rollback(self) -> None:
         self.cases.stored = copy.deepcopy(self._snapshot)
+        self._restore_chronology(self._chronology_snapshot)
         self._clear()
+
+    def _chronology_state(self) -> tuple[Any, ...]:
+        c = self.chronology
+        return copy.deepcopy((c.stored, c.history, c.locks, self.reminders.records))
+
+    def _restore_chronology(self, state: tuple[Any, ...]) -> None:
+        """In place, so a test holding `uow.chronology.history` sees what the rollback left."""
+        stored, history, locks, reminders = copy.deepcopy(state)
+        self.chronology.stored.clear()
+        self.chronology.stored.update(stored)
+        self.chronology.history[:] = history
+        self.chronology.locks.clear()
+        self.chronology.locks.update(locks)
+        self.reminders.records.clear()
+        self.reminders.records.update(reminders)
 
     def _clear(self) -> None:
         self.audit.pending.clear()

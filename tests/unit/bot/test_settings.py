@@ -22,6 +22,7 @@ def env(**values: str) -> dict[str, str]:
         "DEBRIEF_REVIEW_TEAM_CHANNEL_ID": REVIEW_CHANNEL,
         "DEBRIEF_DIRECTORY_FILE": str(DIRECTORY_FILE),
         "DEBRIEF_ALLOWED_TENANTS": TENANT,
+        "DEBRIEF_PUBLIC_URL": "https://debrief.example.test",
         **values,
     }
 
@@ -99,6 +100,8 @@ def test_python_m_bot_with_an_empty_environment_exits_2_saying_it_cannot_start()
         ("DEBRIEF_DIRECTORY_FILE", "/nowhere/directory.toml", "does not exist"),
         ("DEBRIEF_REVIEW_TEAM_CHANNEL_ID", " ", "review team's channel"),
         ("DEBRIEF_ALLOWED_TENANTS", "", "No tenant is allowed"),
+        ("DEBRIEF_DOCUMENT_LINK_MINUTES", "120", "between 1 and 60 minutes"),
+        ("DEBRIEF_SCHEDULER_INTERVAL_S", "often", "must be a number of seconds"),
     ],
 )
 def test_a_bad_setting_stops_the_start_saying_what_to_change(name: str, value: str, says: str) -> None:
@@ -107,3 +110,13 @@ def test_a_bad_setting_stops_the_start_saying_what_to_change(name: str, value: s
     with pytest.raises(SettingsError) as raised:
         load_settings(settings)
     assert says in str(raised.value)
+
+
+def test_document_links_need_a_public_https_address_outside_development() -> None:
+    production = env(MicrosoftAppId=APP_ID, MicrosoftAppPassword=PASSWORD, MicrosoftAppTenantId=TENANT)
+    production["DEBRIEF_PUBLIC_URL"] = "http://debrief.example.test"
+    with pytest.raises(SettingsError, match="https://"):
+        load_settings(production)
+    del production["DEBRIEF_PUBLIC_URL"]
+    with pytest.raises(SettingsError, match="DEBRIEF_PUBLIC_URL"):
+        load_settings(production)

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.verbs import message_card
+from cards.chronology import (
+    choose_case,
+    chronology_page,
+    conflicts_card,
+    contribution_reminder,
+    document_link,
+    document_on_its_way,
+    entry_form,
+    entry_saved,
+    my_entries,
+    review_form,
+)
 from cards.common import Card
 from cards.consent import consent_recorded, consent_request
 from cards.contributors import contributors_card, invitation
@@ -12,6 +25,19 @@ from cards.help import help_card
 from cards.nomination import nomination_form, nomination_received
 from cards.parameters import parameters_card
 from cards.triage import answer_sent, triage_card, triage_outcome_for_nominator
+from debrief.chronology import (
+    ChronologyEntry,
+    ChronologyLock,
+    ContactType,
+    EntryContent,
+    InformationType,
+    Precision,
+    Review,
+    RiskAssessment,
+    RiskGrade,
+    form_values,
+    merge,
+)
 from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.contributors import Contributor
 from debrief.model import (
@@ -28,7 +54,7 @@ from debrief.model import (
 from debrief.parameters import ParametersRevision, parse_parameters
 from debrief.permissions import Role
 from tests.support.forms import parameters_form
-from tests.support.people import DIRECTORY, JORDAN, OWEN, PRIYA, RUTH
+from tests.support.people import DIRECTORY, JORDAN, OWEN, PRIYA, RUTH, TOM
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 DUE = date(2026, 11, 27)
@@ -133,8 +159,209 @@ def every_card() -> dict[str, Card]:
     )
     cards["invitation with conditions"] = invitation(accepted, contributor, revision, given)
     cards["invitation before parameters"] = invitation(accepted, contributor, None, None)
+    cards.update(chronology_cards(accepted, revision, given))
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:
             cards[f"outcome {status.value}"] = triage_outcome_for_nominator(a_case(status))
     return cards
+
+
+# --- The chronology --------------------------------------------------------------------------------------------
+
+LONG_SUMMARY = (
+    "Call from Victim A reporting that Suspect B had damaged the front door and would not leave the address. "
+    "Officers attended within the hour; Suspect B had left. Victim A described months of controlling behaviour, "
+    "including checking the phone and limiting money. A DASH was completed and graded medium. Victim A declined "
+    "to make a statement at the time. Words repeated to reach the limit: "
+) + "record " * 260
+
+
+def an_entry(
+    entry_id: int,
+    day: date,
+    *,
+    at: time | None = time(21, 40),
+    precision: Precision = Precision.EXACT,
+    contact: ContactType = ContactType.CALL_999,
+    summary: str = "Victim A called 999 to report Suspect B shouting outside the address; officers attended.",
+    subjects: tuple[str, ...] = ("Victim A", "Suspect B"),
+    agency: str = "Police",
+    reference: str | None = None,
+    grade: RiskGrade | None = None,
+    missed: bool = False,
+    contributor: tuple[str, str] | None = None,
+    review: Review | None = None,
+) -> ChronologyEntry:
+    """A fictional chronology entry, as a contributor would record it."""
+    content = EntryContent(
+        event_date=day,
+        event_time=None if precision is Precision.DATE_ONLY else at,
+        precision=precision,
+        source_agency=agency,
+        source_system="Command and control log" if agency == "Police" else "Case management record",
+        source_reference=reference,
+        contact_type=contact,
+        subjects=subjects,
+        summary=summary,
+        information_type=InformationType.FACT,
+        risk_assessment=RiskAssessment("DASH", grade, day) if grade is not None else None,
+        action_and_outcome="Officers attended and gave safety advice; a referral was made to the IDVA service.",
+        missed_opportunity=missed,
+        missed_opportunity_rationale="A second DASH was not completed after the repeat call." if missed else None,
+    )
+    return ChronologyEntry(
+        case_id=1,
+        content=content,
+        contributor=JORDAN,
+        recorded_at=NOW + timedelta(days=1, minutes=entry_id),
+        id=entry_id,
+        review=review or Review(),
+    )
+
+
+def sample_entries() -> list[ChronologyEntry]:
+    """Four contacts over the look-back window: two accounts of one call that disagree, gaps between them."""
+    verified = Review(verified_by=OWEN, verified_at=NOW + timedelta(days=2), themes=("Risk assessment and grading",))
+    first = an_entry(1, date(2026, 1, 12), reference="CAD 1234 12/01/26", grade=RiskGrade.MEDIUM, review=verified)
+    second = replace(
+        an_entry(
+            2,
+            date(2026, 1, 12),
+            at=time(23, 10),
+            precision=Precision.APPROXIMATE,
+            reference="CAD-1234-12/01/26",
+            grade=RiskGrade.HIGH,
+            summary="Suspect B was reported to have threatened Victim A; the call was graded for a response.",
+        ),
+        contributor=TOM,
+    )
+    marac = an_entry(
+        3,
+        date(2026, 3, 3),
+        precision=Precision.DATE_ONLY,
+        contact=ContactType.MARAC,
+        agency="Probation Service",
+        subjects=("Victim A",),
+        summary="Victim A's case was heard at MARAC; actions were agreed for probation and housing.",
+        review=Review(good_practice=True, themes=("Multi-agency working (MARAC/MAPPA)", "Good practice")),
+    )
+    missed = an_entry(
+        4,
+        date(2026, 6, 20),
+        at=time(10, 5),
+        contact=ContactType.S136,
+        subjects=("Suspect B",),
+        summary=LONG_SUMMARY[:1990],
+        missed=True,
+    )
+    return [first, second, marac, missed]
+
+
+def many_entries(count: int, *, start: date = date(2025, 11, 21)) -> list[ChronologyEntry]:
+    """Enough fictional entries for several pages, a few days apart."""
+    return [
+        an_entry(
+            n,
+            start + timedelta(days=(n * 3) % 360),
+            at=time(n % 24, n % 60),
+            contact=list(ContactType)[n % len(ContactType)],
+            summary=LONG_SUMMARY[: 200 + (n % 5) * 300],
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def conflicting_pairs(count: int) -> list[ChronologyEntry]:
+    """`count` pairs of accounts of the same call that disagree on the risk grade."""
+    entries = []
+    for n in range(count):
+        day = date(2026, 1, 1) + timedelta(days=n)
+        reference = f"CAD {n:04d}"
+        entries.append(an_entry(2 * n + 1, day, reference=reference, grade=RiskGrade.MEDIUM, summary=LONG_SUMMARY))
+        entries.append(an_entry(2 * n + 2, day, reference=reference, grade=RiskGrade.HIGH, summary=LONG_SUMMARY))
+    return entries
+
+
+def chronology_cards(accepted: Case, revision: ParametersRevision, given: ConsentRecord) -> dict[str, Card]:
+    deadline = date(2026, 12, 3)
+    entries = sample_entries()
+    parameters = revision.parameters
+    chronology = merge(entries, parameters=parameters, lock=None)
+    lock = ChronologyLock(OWEN, NOW + timedelta(days=8))
+    locked = merge(entries, parameters=parameters, lock=lock)
+    long = merge(many_entries(25), parameters=parameters, lock=None)
+    crowded = merge(conflicting_pairs(25), parameters=parameters, lock=None)
+    edited = replace(entries[1], updated_at=NOW + timedelta(days=3), version=2)
+    withdrawn = replace(entries[2], withdrawn_at=NOW + timedelta(days=3))
+    second = Case(
+        nomination=replace(accepted.nomination, incident_reference="CR/100300/26", operation_name=None),
+        nominator=JORDAN,
+        nominated_at=NOW,
+        case_number="RD-2026-0002",
+        id=2,
+    )
+    return {
+        "entry form": entry_form(accepted, parameters=revision, consent=given, deadline=deadline),
+        "entry form before parameters": entry_form(accepted, parameters=None, consent=None, deadline=None),
+        "entry form with errors": entry_form(
+            accepted,
+            parameters=revision,
+            consent=given,
+            deadline=deadline,
+            values={"eventDate": "2027-01-01", "summary": "Short", "missedOpportunity": "true", "subjects": "Victim A"},
+            errors={"eventDate": "The date of the contact cannot be in the future.", "summary": "Write more."},
+        ),
+        "entry form, editing": entry_form(
+            accepted,
+            parameters=revision,
+            consent=None,
+            deadline=deadline,
+            values=form_values(entries[0].content),
+            entry_id=1,
+            message="This entry was changed meanwhile; here is the latest version.",
+        ),
+        "entry form in a dialog": entry_form(
+            accepted,
+            parameters=revision,
+            consent=given,
+            deadline=deadline,
+            values={"summary": "Victim A called 101 about Suspect B."},
+            in_dialog=True,
+        ),
+        "entry saved": entry_saved(accepted, entries[0], yours=1, deadline=deadline),
+        "entry saved, changed": entry_saved(accepted, edited, yours=3, deadline=None),
+        "my entries": my_entries(accepted, [entries[0], withdrawn, entries[3]], locked=False, message="Withdrawn."),
+        "my entries, locked": my_entries(accepted, [entries[0], withdrawn], locked=True),
+        "my entries, none yet": my_entries(accepted, [], locked=False),
+        "my entries, many": my_entries(accepted, many_entries(30), locked=False),
+        "chronology page": chronology_page(accepted, chronology, page=1, message="Review saved for entry 2."),
+        "chronology page, locked": chronology_page(accepted, locked, page=1),
+        "chronology page, empty": chronology_page(accepted, merge([], parameters=parameters, lock=None), page=1),
+        "chronology page, middle": chronology_page(accepted, long, page=2),
+        "chronology page, last": chronology_page(accepted, long, page=3),
+        "review form": review_form(accepted, entries[2], number=3, page=1, conflicts=()),
+        "review form with a conflict": review_form(
+            accepted, entries[0], number=1, page=1, conflicts=chronology.conflicts
+        ),
+        "review form with errors": review_form(
+            accepted,
+            entries[3],
+            number=4,
+            page=1,
+            conflicts=(),
+            values={"verified": "true", "themes": "Weapons"},
+            errors={"themes": "Choose themes from the list."},
+        ),
+        "conflicts": conflicts_card(accepted, chronology, page=1),
+        "conflicts, none": conflicts_card(accepted, long, page=1),
+        "conflicts, more than 20": conflicts_card(accepted, crowded, page=1),
+        "document on its way": document_on_its_way(accepted),
+        "document link": document_link(
+            accepted, url="https://debrief.example.invalid/documents/once/abc123", expires_at=NOW + timedelta(hours=1)
+        ),
+        "choose case": choose_case([accepted, second], summary="Victim A called 101 about Suspect B at 21:40."),
+        "choose case, none open": choose_case([], summary="Victim A called 101."),
+        "contribution reminder": contribution_reminder(accepted, deadline=deadline, on_the_day=False),
+        "contribution reminder on the day": contribution_reminder(accepted, deadline=deadline, on_the_day=True),
+    }

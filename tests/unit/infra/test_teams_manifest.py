@@ -32,7 +32,14 @@ def test_the_bot_works_in_chats_and_teams_with_its_commands() -> None:
     [bot] = load_manifest()["bots"]  # type: ignore[misc]
     assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
     commands = {c["title"] for lst in bot["commandLists"] for c in lst["commands"]}
-    assert commands == {"nominate", "help"}
+    assert commands == {"nominate", "help", "invite", "chronology", "document"}
+
+
+def test_any_message_can_be_added_to_a_chronology_from_its_menu() -> None:
+    [extension] = load_manifest()["composeExtensions"]  # type: ignore[misc]
+    [command] = extension["commands"]
+    assert (command["id"], command["type"], command["context"]) == ("addToChronology", "action", ["message"])
+    assert command["fetchTask"] is True
 
 
 @pytest.mark.parametrize(("name", "size"), [("color.png", 192), ("outline.png", 32)])
