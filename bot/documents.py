@@ -1,6 +1,7 @@
 """GET /documents/{token}: the single-use, short-lived link that delivers a Word document to the person who asked.
 
-The link is the fallback for clients without Teams' file consent flow (the Agents Playground). Its token is
+The link is the fallback for clients without Teams' file consent flow (the Agents Playground); bot/file_consent.py
+is the flow in Teams, and both use the same tokens and the same render-and-authorise step here. Its token is
 random, stored only as a hash, works once and expires within minutes; the person it was made for must still
 be allowed to receive the document when it is fetched, and the fetch is audited as a disclosure to them.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
@@ -20,7 +22,7 @@ from debrief.errors import Forbidden, NotFound
 from debrief.model import Person
 from debrief.permissions import Actor
 from documents.chronology import render_chronology
-from storage.document_links import create_link, redeem_link
+from storage.document_links import RedeemedLink, create_link, redeem_link
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +35,28 @@ GONE = (
 )
 
 
-async def new_chronology_link(services: Services, *, case_id: int, person_id: str) -> tuple[str, str]:
-    """A fresh link for `person_id` to fetch the case's Word chronology: (url, path)."""
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A document rendered for the person who asked, after they were authorised (and audited) again."""
+
+    case_id: int
+    case_number: str
+    filename: str
+    content: bytes
+
+
+def well_formed_token(token: str) -> bool:
+    return bool(_TOKEN.fullmatch(token))
+
+
+def chronology_filename(case_number: str) -> str:
+    return f"{case_number}-chronology.docx"
+
+
+async def new_chronology_token(services: Services, *, case_id: int, person_id: str) -> str:
+    """A fresh single-use token for `person_id` to receive the case's Word chronology (only its hash is stored)."""
     person = Person(person_id, services.directory.name_for(person_id) or "")
-    token = await create_link(
+    return await create_link(
         services.engine,
         case_id=case_id,
         kind=CHRONOLOGY,
@@ -44,46 +64,63 @@ async def new_chronology_link(services: Services, *, case_id: int, person_id: st
         now=services.now(),
         lifetime=timedelta(minutes=services.settings.document_link_minutes),
     )
+
+
+async def new_chronology_link(services: Services, *, case_id: int, person_id: str) -> tuple[str, str]:
+    """A fresh link for `person_id` to fetch the case's Word chronology: (url, path)."""
+    token = await new_chronology_token(services, case_id=case_id, person_id=person_id)
     path = f"/documents/{token}"
     return f"{services.settings.public_url}{path}", path
+
+
+async def render_for_requester(services: Services, link: RedeemedLink) -> RenderedDocument:
+    """The document a redeemed token is for, rendered for the person it was made for.
+
+    Their roles are read as they are now, not as they were when the token was made: someone who has left the
+    review team gets nothing. Reading the chronology is audited as a disclosure to them. Raises Forbidden or
+    NotFound when they may not have it (the refusal is audited too).
+    """
+    if link.kind != CHRONOLOGY:
+        raise NotFound("There is no such document.")
+    requester = link.requester
+    actor = Actor(
+        tenant_id=services.settings.home_tenant,
+        user_id=requester.user_id,
+        name=requester.name,
+        roles=services.directory.roles_for(requester.user_id),
+    )
+    found = await verification.chronology_for_document(
+        uow=services.uow(), actor=actor, case_id=link.case_id, now=services.now()
+    )
+    content = await asyncio.to_thread(
+        render_chronology,
+        case=found.case,
+        chronology=found.chronology,
+        produced_for=requester,
+        produced_at=services.now(),
+    )
+    number = found.case.case_number
+    return RenderedDocument(link.case_id, number, chronology_filename(number), content)
 
 
 def document_route(services: Services) -> web.RouteDef:
     async def fetch(request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
         headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-        if not _TOKEN.fullmatch(token):
+        if not well_formed_token(token):
             return web.Response(status=404, text="There is no document at this address.", headers=headers)
         link = await redeem_link(services.engine, token=token, now=services.now())
         if link is None:
             return web.Response(status=410, text=GONE, headers=headers)
-        # Roles as they are now, not when the link was made: someone who has left the team gets nothing.
-        requester = link.requester
-        actor = Actor(
-            tenant_id=services.settings.home_tenant,
-            user_id=requester.user_id,
-            name=requester.name,
-            roles=services.directory.roles_for(requester.user_id),
-        )
         try:
-            found = await verification.chronology_for_document(
-                uow=services.uow(), actor=actor, case_id=link.case_id, now=services.now()
-            )
+            document = await render_for_requester(services, link)
         except (Forbidden, NotFound) as refused:
             return web.Response(status=403, text=str(refused), headers=headers)
-        content = await asyncio.to_thread(
-            render_chronology,
-            case=found.case,
-            chronology=found.chronology,
-            produced_for=link.requester,
-            produced_at=services.now(),
-        )
-        filename = f"{found.case.case_number}-chronology.docx"
-        log.info("chronology document delivered for case %s", link.case_id)
+        log.info("chronology document delivered by link for case %s", document.case_id)
         return web.Response(
-            body=content,
+            body=document.content,
             content_type=DOCX,
-            headers={**headers, "Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={**headers, "Content-Disposition": f'attachment; filename="{document.filename}"'},
         )
 
     return web.get("/documents/{token}", fetch)

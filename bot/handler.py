@@ -10,7 +10,7 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot import message_action
+from bot import file_consent, message_action
 from bot.adapter import tenant_of
 from bot.identity import actor_for
 from bot.outbox import TRIAGE_THREAD
@@ -106,6 +106,8 @@ class DebriefBot(TeamsActivityHandler):
             return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card})
         if activity.name in ("composeExtension/fetchTask", "composeExtension/submitAction"):
             return InvokeResponse(status=200, body=await self._message_action(turn_context))
+        if activity.name == file_consent.INVOKE_NAME:
+            return await file_consent.answer_file_consent(self.services, turn_context)
         return InvokeResponse(
             status=400, body={"code": "NotSupported", "message": "Rapid Debrief does not handle this request."}
         )

@@ -23,6 +23,7 @@ from botframework.connector.aio import ConnectorClient
 
 from bot.auth import DebriefAuthentication
 from bot.documents import new_chronology_link
+from bot.file_consent import consent_card
 from bot.http_sender import retry_after_seconds
 from bot.services import Services
 from cards.chronology import contribution_reminder, document_link
@@ -272,12 +273,18 @@ class Dispatcher:
                     uow=s.uow(), case_id=message.case_id, now=s.now(), recipients=(f"person:{message.person_id}",)
                 )
                 if message.kind is MessageKind.CHRONOLOGY_DOCUMENT:
-                    # A new single-use link each attempt: its token is never stored, only its hash.
-                    url, _ = await new_chronology_link(s, case_id=message.case_id, person_id=message.person_id)
-                    expires_at = s.now() + timedelta(minutes=s.settings.document_link_minutes)
-                    card = document_link(view.case, url=url, expires_at=expires_at)
+                    # A new single-use token each attempt: it is never stored, only its hash.
+                    if s.settings.document_delivery == "file_consent":
+                        # Teams asks the person; once they accept, the file goes to their own OneDrive.
+                        reply = await consent_card(
+                            s, case_id=message.case_id, case_number=view.case.case_number, person_id=message.person_id
+                        )
+                    else:
+                        url, _ = await new_chronology_link(s, case_id=message.case_id, person_id=message.person_id)
+                        expires_at = s.now() + timedelta(minutes=s.settings.document_link_minutes)
+                        reply = card_message(document_link(view.case, url=url, expires_at=expires_at))
                 else:
-                    card = self._render(message.kind, view, message.person_id)
+                    reply = card_message(self._render(message.kind, view, message.person_id))
                 address = await personal_conversation(s.engine, message.person_id)
                 if address is not None:
                     service_url, conversation_id = address.service_url, address.conversation_id
@@ -287,7 +294,7 @@ class Dispatcher:
                         service_url, message.person_id, s.settings.home_tenant
                     )
                 await self.limiter.wait(conversation_id)
-                await self.connector.send(service_url, conversation_id, card_message(card))
+                await self.connector.send(service_url, conversation_id, reply)
 
     def _render(self, kind: MessageKind, view: CaseForMessage, person_id: str | None = None) -> Card:
         """The card for each kind of message, from the case as it is now."""

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from debrief.model import NominationRules
 from storage.database import DEFAULT_DATABASE_URL
@@ -14,6 +15,10 @@ from storage.database import DEFAULT_DATABASE_URL
 
 class SettingsError(Exception):
     """The app must not start with these settings; the message says what to change."""
+
+
+DocumentDelivery = Literal["file_consent", "link"]
+DOCUMENT_DELIVERIES: tuple[DocumentDelivery, ...] = ("file_consent", "link")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ class Settings:
     public_url: str = "http://127.0.0.1:3978"
     """Where people's browsers reach the bot: single-use document links start with it."""
     document_link_minutes: int = 10
+    """How long a single-use document token (a link, or a file consent card's offer) stays valid."""
+    document_delivery: DocumentDelivery = "file_consent"
+    """How a requested Word document reaches its requester: Teams' file consent flow (saved to their own OneDrive)
+    or a single-use link to GET /documents/{token} (for clients without file consent, such as the Playground)."""
     scheduler_interval_s: float = 60.0
 
     @property
@@ -144,6 +153,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("DEBRIEF_PUBLIC_URL must start with https:// outside development.")
     link_minutes = _number(env, "DEBRIEF_DOCUMENT_LINK_MINUTES", "10", low=1, high=60, unit="minutes")
     scheduler_interval = _number(env, "DEBRIEF_SCHEDULER_INTERVAL_S", "60", low=1, high=3600, unit="seconds")
+    delivery = _document_delivery(env, development=development)
 
     return Settings(
         host=host,
@@ -164,7 +174,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dispatch_interval_s=interval,
         public_url=public_url,
         document_link_minutes=int(link_minutes),
+        document_delivery=delivery,
         scheduler_interval_s=scheduler_interval,
+    )
+
+
+def _document_delivery(env: Mapping[str, str], *, development: bool) -> DocumentDelivery:
+    """`file_consent` in Teams; `link` by default in development, where the Playground has no file consent."""
+    raw = env.get("DEBRIEF_DOCUMENT_DELIVERY", "").strip().lower()
+    if not raw:
+        return "link" if development else "file_consent"
+    for delivery in DOCUMENT_DELIVERIES:
+        if raw == delivery:
+            return delivery
+    raise SettingsError(
+        f"DEBRIEF_DOCUMENT_DELIVERY must be file_consent (Teams saves the document to the requester's OneDrive) "
+        f"or link (a single-use download link from the bot), not {raw!r}."
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from microsoft_teams.cards.core import CardElement, Choice, ChoiceSetInput, Container
 
-from cards.chronology import MY_ENTRIES_VERB, OPEN_ENTRY_VERB
+from cards.chronology import MY_ENTRIES_VERB, OPEN_ENTRY_VERB, VIEW_CHRONOLOGY_VERB
 from cards.common import (
     Card,
     actions,
@@ -78,6 +78,16 @@ def contributors_card(
                     ),
                     *field_error(errors.get("contributorIds")),
                     actions(verb("Invite", INVITE_VERB, {"caseId": case.id}, style="positive")),
+                ],
+            )
+        )
+    if contributors:
+        body.append(
+            Container(
+                separator=True,
+                items=[
+                    paragraph("The review team sees everyone's entries merged in time order, to verify and lock."),
+                    actions(verb("Open the chronology", VIEW_CHRONOLOGY_VERB, {"caseId": case.id, "page": 1})),
                 ],
             )
         )

@@ -393,6 +393,20 @@ class Playground:
         async with self.session.post(f"{self.url}/_conversation/v1/invoke", json=body) as response:
             return InvokeAnswer(response.status, await response.json(content_type=None))
 
+    async def message_extension(
+        self, *, user_id: str, conversation_id: str, reply_to_id: str, name: str, value: Mapping[str, Any]
+    ) -> InvokeAnswer:
+        """A message-extension invoke (composeExtension/fetchTask or /submitAction) as `user_id`."""
+        body = {
+            "name": name,
+            "from": {"id": user_id},
+            "conversation": {"id": conversation_id},
+            "replyToId": reply_to_id,
+            "value": dict(value),
+        }
+        async with self.session.post(f"{self.url}/_conversation/v1/invoke", json=body) as response:
+            return InvokeAnswer(response.status, await response.json(content_type=None))
+
     async def submit(
         self, *, user_id: str, conversation_id: str, reply_to_id: str, value: Mapping[str, Any]
     ) -> tuple[int, Any]:

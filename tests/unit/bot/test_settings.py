@@ -102,6 +102,7 @@ def test_python_m_bot_with_an_empty_environment_exits_2_saying_it_cannot_start()
         ("DEBRIEF_ALLOWED_TENANTS", "", "No tenant is allowed"),
         ("DEBRIEF_DOCUMENT_LINK_MINUTES", "120", "between 1 and 60 minutes"),
         ("DEBRIEF_SCHEDULER_INTERVAL_S", "often", "must be a number of seconds"),
+        ("DEBRIEF_DOCUMENT_DELIVERY", "email", "must be file_consent"),
     ],
 )
 def test_a_bad_setting_stops_the_start_saying_what_to_change(name: str, value: str, says: str) -> None:
@@ -120,3 +121,12 @@ def test_document_links_need_a_public_https_address_outside_development() -> Non
     del production["DEBRIEF_PUBLIC_URL"]
     with pytest.raises(SettingsError, match="DEBRIEF_PUBLIC_URL"):
         load_settings(production)
+
+
+def test_documents_go_by_file_consent_in_teams_and_by_single_use_link_in_development() -> None:
+    production = env(MicrosoftAppId=APP_ID, MicrosoftAppPassword=PASSWORD, MicrosoftAppTenantId=TENANT)
+    assert load_settings(production).document_delivery == "file_consent"
+    assert load_settings(env(DEBRIEF_ENVIRONMENT="development")).document_delivery == "link"
+    chosen = env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_DOCUMENT_DELIVERY=" File_Consent ")
+    assert load_settings(chosen).document_delivery == "file_consent"
+    assert load_settings({**production, "DEBRIEF_DOCUMENT_DELIVERY": "link"}).document_delivery == "link"

@@ -35,6 +35,12 @@ def test_the_bot_works_in_chats_and_teams_with_its_commands() -> None:
     assert commands == {"nominate", "help", "invite", "chronology", "document"}
 
 
+def test_the_bot_can_offer_files_so_a_word_document_goes_to_the_requesters_onedrive() -> None:
+    """Without supportsFiles Teams shows no file consent card, and the Word chronology could not be delivered."""
+    [bot] = load_manifest()["bots"]  # type: ignore[misc]
+    assert bot["supportsFiles"] is True
+
+
 def test_any_message_can_be_added_to_a_chronology_from_its_menu() -> None:
     [extension] = load_manifest()["composeExtensions"]  # type: ignore[misc]
     [command] = extension["commands"]
