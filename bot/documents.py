@@ -73,7 +73,7 @@ async def new_chronology_link(services: Services, *, case_id: int, person_id: st
     return f"{services.settings.public_url}{path}", path
 
 
-async def render_for_requester(services: Services, link: RedeemedLink) -> RenderedDocument:
+async def render_for_requester(services: Services, link: RedeemedLink, *, route: str) -> RenderedDocument:
     """The document a redeemed token is for, rendered for the person it was made for.
 
     Their roles are read as they are now, not as they were when the token was made: someone who has left the
@@ -90,7 +90,7 @@ async def render_for_requester(services: Services, link: RedeemedLink) -> Render
         roles=services.directory.roles_for(requester.user_id),
     )
     found = await verification.chronology_for_document(
-        uow=services.uow(), actor=actor, case_id=link.case_id, now=services.now()
+        uow=services.uow(), actor=actor, case_id=link.case_id, now=services.now(), route=route
     )
     content = await asyncio.to_thread(
         render_chronology,
@@ -113,7 +113,7 @@ def document_route(services: Services) -> web.RouteDef:
         if link is None:
             return web.Response(status=410, text=GONE, headers=headers)
         try:
-            document = await render_for_requester(services, link)
+            document = await render_for_requester(services, link, route="by single-use link")
         except (Forbidden, NotFound) as refused:
             return web.Response(status=403, text=str(refused), headers=headers)
         log.info("chronology document delivered by link for case %s", document.case_id)

@@ -161,7 +161,7 @@ async def answer_file_consent(services: Services, turn_context: TurnContext) -> 
 
 
 async def _act_on(services: Services, turn_context: TurnContext, answer: ConsentAnswer, user_id: str) -> None:
-    link = await redeem_link(services.engine, token=answer.token, now=services.now())
+    link = await redeem_link(services.engine, token=answer.token, now=services.now(), requester_id=user_id)
     upload = answer.upload
     if answer.action == "decline" or upload is None:
         await _say(turn_context, DECLINED)
@@ -169,13 +169,8 @@ async def _act_on(services: Services, turn_context: TurnContext, answer: Consent
     if link is None:
         await _say(turn_context, GONE)
         return
-    if link.requester.user_id != user_id:
-        # The context named this person but the token was made for someone else: it is spent, and nothing is sent.
-        log.warning("refused a file consent token made for someone else")
-        await _say(turn_context, NOT_YOURS)
-        return
     try:
-        document = await render_for_requester(services, link)
+        document = await render_for_requester(services, link, route="to their OneDrive by file consent")
     except (Forbidden, NotFound) as refused:
         await _say(turn_context, f"No file was sent: {refused}")
         return

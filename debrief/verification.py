@@ -101,7 +101,9 @@ async def request_document(*, uow: UnitOfWork, actor: Actor, case_id: int, now: 
         return case
 
 
-async def chronology_for_document(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> MergedChronology:
+async def chronology_for_document(
+    *, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime, route: str
+) -> MergedChronology:
     """The chronology as it is when the document is fetched; a disclosure to the person fetching it."""
     async with uow:
         found = await _merged(
@@ -111,7 +113,7 @@ async def chronology_for_document(*, uow: UnitOfWork, actor: Actor, case_id: int
             Permission.DISCLOSE_CHRONOLOGY_DOCUMENT,
             now=now,
             recipients=(f"person:{actor.user_id}",),
-            justification="Word chronology delivered by single-use link",
+            justification=f"Word chronology delivered {route}",
         )
         await uow.commit()
         return found

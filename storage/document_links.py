@@ -51,17 +51,21 @@ async def create_link(
     return token
 
 
-async def redeem_link(engine: AsyncEngine, *, token: str, now: datetime) -> RedeemedLink | None:
-    """Use the link: what it is for, or None when it is unknown, already used or expired.
+async def redeem_link(
+    engine: AsyncEngine, *, token: str, now: datetime, requester_id: str | None = None
+) -> RedeemedLink | None:
+    """Use the link: what it is for, or None when it is unknown, already used, expired, or (given
+    `requester_id`) made for someone else, in which case it stays unspent.
 
     One conditional UPDATE marks it used, so of two redeems at once exactly one gets the link.
     """
     c = t.document_links.c
+    for_whom = [c.requester_id == requester_id] if requester_id is not None else []
     async with engine.begin() as connection:
         row = (
             await connection.execute(
                 update(t.document_links)
-                .where(c.token_hash == token_hash(token), c.used_at.is_(None), c.expires_at > now)
+                .where(c.token_hash == token_hash(token), c.used_at.is_(None), c.expires_at > now, *for_whom)
                 .values(used_at=now)
                 .returning(c.case_id, c.kind, c.requester_id, c.requester_name)
             )

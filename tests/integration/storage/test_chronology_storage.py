@@ -313,6 +313,16 @@ async def test_a_document_link_works_once(engine: AsyncEngine) -> None:
     assert sorted(o is None for o in outcomes) == [False, True]
 
 
+async def test_a_document_link_made_for_someone_else_is_not_spent_by_them(engine: AsyncEngine) -> None:
+    case_id = await nominate(engine)
+    token = await create_link(
+        engine, case_id=case_id, kind="chronology", requester=OWEN, now=NOW, lifetime=timedelta(minutes=10)
+    )
+    assert await redeem_link(engine, token=token, now=NOW, requester_id=JORDAN.user_id) is None
+    redeemed = await redeem_link(engine, token=token, now=NOW, requester_id=OWEN.user_id)
+    assert redeemed is not None and redeemed.requester == OWEN
+
+
 async def test_an_expired_document_link_does_not_work(engine: AsyncEngine) -> None:
     case_id = await nominate(engine)
     lifetime = timedelta(minutes=10)

@@ -97,10 +97,13 @@ async def test_the_document_goes_to_the_person_who_asked_and_its_delivery_is_a_d
         Audience.PERSON,
         PRIYA.user_id,
     )
-    await verification.chronology_for_document(uow=uow, actor=actor(PRIYA), case_id=case_id, now=LATER)
+    await verification.chronology_for_document(
+        uow=uow, actor=actor(PRIYA), case_id=case_id, now=LATER, route="by single-use link"
+    )
     record = uow.committed_audit[-1]
     assert record.category is AuditCategory.DISCLOSURE
     assert record.recipients == (f"person:{PRIYA.user_id}",)
+    assert record.justification == "Word chronology delivered by single-use link"
 
 
 async def test_a_contributor_cannot_ask_for_or_receive_the_document() -> None:
@@ -109,4 +112,6 @@ async def test_a_contributor_cannot_ask_for_or_receive_the_document() -> None:
     with pytest.raises(Forbidden):
         await verification.request_document(uow=uow, actor=actor(JORDAN), case_id=case_id, now=LATER)
     with pytest.raises(Forbidden):
-        await verification.chronology_for_document(uow=uow, actor=actor(JORDAN), case_id=case_id, now=LATER)
+        await verification.chronology_for_document(
+            uow=uow, actor=actor(JORDAN), case_id=case_id, now=LATER, route="by single-use link"
+        )
