@@ -23,17 +23,15 @@ import docx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Download, Locator, Page, expect
 
-from debrief import consent, contributors, nominations, parameters, triage
 from debrief.chronology import ENTRY_FORM_FIELDS
-from debrief.model import NominationRules, TriageOutcome
-from debrief.permissions import Role
 from storage.database import create_engine
 from storage.uow import SqlUnitOfWork
 from tests.e2e.conftest import _local_only
 from tests.support.browser import Stopwatch, choose, fill_date, screenshot, send
 from tests.support.cards import card_text
-from tests.support.forms import chronology_entry_form, nomination_form, parameters_form
-from tests.support.people import DIRECTORY, JORDAN, OWEN, PRIYA, RUTH, TOM, actor
+from tests.support.cases import a_case_collecting_its_chronology
+from tests.support.forms import chronology_entry_form
+from tests.support.people import JORDAN, TOM
 from tests.support.playground import (
     CARD,
     ROOT,
@@ -106,45 +104,17 @@ async def owens_screen(
         await process.stop()
 
 
-async def a_case_collecting_its_chronology(database_url: str) -> tuple[int, str]:
-    """Nominated, accepted with DS Owen Marsh as lead, parameters set, consent with conditions, two invited."""
+async def a_case_on_the_bots_database(database_url: str) -> tuple[int, str]:
     engine = create_engine(database_url)
     try:
-        now = datetime.now(UTC)
-
-        def uow() -> SqlUnitOfWork:
-            return SqlUnitOfWork(engine)
-
-        case = await nominations.nominate(
-            uow=uow(),
-            actor=actor(JORDAN),
-            form=nomination_form(incidentReference=REFERENCE, operationName="Operation Larkspur"),
-            now=now,
-            rules=NominationRules(),
-            sios=DIRECTORY.people_with(Role.SIO),
+        case = await a_case_collecting_its_chronology(
+            uow=lambda: SqlUnitOfWork(engine),
+            now=datetime.now(UTC),
+            invite=(JORDAN, TOM),
+            reference=REFERENCE,
+            conditions=CONDITIONS,
         )
         assert case.id is not None
-        accept = triage.TriageRequest(outcome=TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id)
-        await triage.triage(
-            uow=uow(),
-            actor=actor(PRIYA),
-            case_id=case.id,
-            request=accept,
-            review_team=DIRECTORY.people_with(Role.REVIEW_TEAM),
-            now=now,
-        )
-        await parameters.set_parameters(uow=uow(), actor=actor(OWEN), case_id=case.id, form=parameters_form(), now=now)
-        await consent.record_consent(
-            uow=uow(),
-            actor=actor(RUTH),
-            case_id=case.id,
-            answer=consent.ConsentAnswer.CONSENT_WITH_CONDITIONS,
-            text=CONDITIONS,
-            now=now,
-        )
-        await contributors.invite_contributors(
-            uow=uow(), actor=actor(OWEN), case_id=case.id, people=[JORDAN, TOM], now=now
-        )
         return case.id, case.case_number
     finally:
         await engine.dispose()
@@ -187,7 +157,7 @@ async def test_officers_add_entries_and_the_lead_reviewer_verifies_locks_and_dow
         await send(owens_screen.page, "help")
         await owens.stream.wait_for(shows("Rapid Debrief", conversation=OWENS_CHAT), since=since_hello, what="help")
         since_start = owens.stream.mark()
-        case_id, case_number = await a_case_collecting_its_chronology(stack.database_url)
+        case_id, case_number = await a_case_on_the_bots_database(stack.database_url)
         thread_post = await owens.stream.wait_for(
             shows(f"Triage {case_number}", action="createMessage", conversation=REVIEW_CHANNEL),
             since=since_start,

@@ -12,17 +12,16 @@ import aiohttp
 import docx
 from sqlalchemy import select
 
-from debrief import consent, contributors, nominations, parameters, triage
-from debrief.model import NominationRules, TriageOutcome
 from storage import tables as t
 from tests.integration.http.test_nomination_over_http import _until, count, nominated_and_accepted, post
 from tests.support import activities
 from tests.support.bot_server import RunningBot, development_env, running_bot
 from tests.support.cards import card_text
+from tests.support.cases import a_case_collecting_its_chronology
 from tests.support.connector import LocalConnector
-from tests.support.forms import chronology_entry_form, nomination_form, parameters_form
+from tests.support.forms import chronology_entry_form, parameters_form
 from tests.support.jwks import LocalAppCredentialsFactory, authenticated_env, identity_provider
-from tests.support.people import JORDAN, OWEN, PRIYA, RUTH, TOM, actor
+from tests.support.people import JORDAN, OWEN, PRIYA, RUTH, TOM
 
 
 async def collecting_case(bot: RunningBot, connector: LocalConnector) -> dict[str, Any]:
@@ -213,7 +212,7 @@ async def test_an_entry_needs_a_real_channel_token_in_production(sqlite_url: str
     with LocalConnector() as connector:
         env = authenticated_env(sqlite_url, provider)
         async with running_bot(env, credentials_factory=LocalAppCredentialsFactory(), run_dispatcher=False) as bot:
-            await _collecting_case_through_the_services(bot)
+            await a_case_collecting_its_chronology(uow=bot.services.uow, now=bot.services.now())
             add = activities.execute(
                 JORDAN, "chronology.entry.add", {"caseId": 1, **chronology_entry_form()}, service_url=connector.url
             )
@@ -226,21 +225,3 @@ async def test_an_entry_needs_a_real_channel_token_in_production(sqlite_url: str
                     assert signed.status == 200
                     assert "Added to the chronology" in card_text(await signed.json())
             assert await count(bot, t.chronology_entries) == 1
-
-
-async def _collecting_case_through_the_services(bot: RunningBot) -> None:
-    s = bot.services
-    now = s.now()
-    case = await nominations.nominate(
-        uow=s.uow(), actor=actor(JORDAN), form=nomination_form(), now=now, rules=NominationRules(), sios=s.sios()
-    )
-    assert case.id == 1
-    accept = triage.TriageRequest(outcome=TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id)
-    await triage.triage(
-        uow=s.uow(), actor=actor(PRIYA), case_id=1, request=accept, review_team=s.review_team(), now=now
-    )
-    await parameters.set_parameters(uow=s.uow(), actor=actor(OWEN), case_id=1, form=parameters_form(), now=now)
-    await consent.record_consent(
-        uow=s.uow(), actor=actor(RUTH), case_id=1, answer=consent.ConsentAnswer.CONSENT, text=None, now=now
-    )
-    await contributors.invite_contributors(uow=s.uow(), actor=actor(OWEN), case_id=1, people=[JORDAN], now=now)

@@ -1,0 +1,48 @@
+"""A case at the point its chronology is collected, set up through the process's own services (fictional)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from debrief import consent, contributors, nominations, parameters, triage
+from debrief.model import Case, NominationRules, Person, TriageOutcome
+from debrief.permissions import Role
+from debrief.ports import UnitOfWork
+from tests.support.forms import nomination_form, parameters_form
+from tests.support.people import DIRECTORY, JORDAN, OWEN, PRIYA, RUTH, actor
+
+
+async def a_case_collecting_its_chronology(
+    *,
+    uow: Callable[[], UnitOfWork],
+    now: datetime,
+    invite: Sequence[Person] = (JORDAN,),
+    reference: str = "CR/100200/26",
+    conditions: str | None = None,
+) -> Case:
+    """Nominated by PC Jordan Ellis, accepted with DS Owen Marsh as lead, parameters set, the SIO's consent
+    (with `conditions` if given), and `invite` invited to contribute."""
+    case = await nominations.nominate(
+        uow=uow(),
+        actor=actor(JORDAN),
+        form=nomination_form(incidentReference=reference, operationName="Operation Larkspur"),
+        now=now,
+        rules=NominationRules(),
+        sios=DIRECTORY.people_with(Role.SIO),
+    )
+    assert case.id is not None
+    accept = triage.TriageRequest(outcome=TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id)
+    await triage.triage(
+        uow=uow(),
+        actor=actor(PRIYA),
+        case_id=case.id,
+        request=accept,
+        review_team=DIRECTORY.people_with(Role.REVIEW_TEAM),
+        now=now,
+    )
+    await parameters.set_parameters(uow=uow(), actor=actor(OWEN), case_id=case.id, form=parameters_form(), now=now)
+    answer = consent.ConsentAnswer.CONSENT_WITH_CONDITIONS if conditions else consent.ConsentAnswer.CONSENT
+    await consent.record_consent(uow=uow(), actor=actor(RUTH), case_id=case.id, answer=answer, text=conditions, now=now)
+    await contributors.invite_contributors(uow=uow(), actor=actor(OWEN), case_id=case.id, people=list(invite), now=now)
+    return case
