@@ -1,9 +1,9 @@
 """The chronology journey in a real browser, on two screens.
 
-PC Jordan Ellis (the session Playground's current user) is invited to an accepted, consented case and adds
-two entries from the invitation card, the first with a mistake. Insp Tom Baird adds a Teams message to the
-chronology through the "Add to chronology" message action (his invokes go through the Playground's API, as
-Teams would deliver them). DS Owen Marsh, the lead reviewer, has his own Playground (a second instance with
+PC Jordan Ellis (the first Playground's current user) is invited to an accepted, consented case and adds
+two entries from the invitation card, the first with a mistake, then a third from a group chat message with
+the "Add to chronology" message action, in its dialog. Insp Tom Baird adds a Teams message through the same
+message action (his invokes go through the Playground's API, as Teams would deliver them). DS Owen Marsh, the lead reviewer, has his own Playground (a second instance with
 him as current user): he opens the merged chronology from the case thread, verifies each entry, locks the
 chronology and downloads the Word document from his personal chat. The case is set up through the process's
 own services on the bot's database; the nomination and triage screens have their own journey.
@@ -54,6 +54,7 @@ OWENS_CHAT = "personal-chat-owen"
 TOM_USER = "user-tom"
 REFERENCE = "CR/200300/26"
 CONDITIONS = "Do not approach witnesses; route any question about the investigation through the SIO."
+JORDANS_MESSAGE = "Victim A was seen at the GP surgery on 20 April with an injury to her arm."
 TOMS_MESSAGE = "Suspect B was seen outside Victim A's address at about 22:30 on 14 March; a neighbour called 999."
 
 
@@ -125,11 +126,13 @@ async def tick(card: Locator, name: str) -> None:
     await card.locator(f'input[type="checkbox"][aria-label="{name}"]').check()
 
 
-async def fill_entry(page: Page, card: Locator, *, date_text: str, time_text: str | None, summary: str) -> None:
+async def fill_entry(
+    page: Page, card: Locator, *, date_text: str, time_text: str | None, summary: str, contact: str = "999 call"
+) -> None:
     """Choices first, then date and time, then text: choosing after typing can clear typed text."""
     await card.get_by_role("radio", name="Exact" if time_text else "Date only", exact=True).check()
     await choose(page, card, "Whose record is this from?", "Police")
-    await choose(page, card, "Type of contact", "999 call")
+    await choose(page, card, "Type of contact", contact)
     await tick(card, "Victim A")
     await card.get_by_role("radio", name="Fact", exact=True).check()
     await fill_date(card, "Date of the contact", datetime.fromisoformat(date_text).date())
@@ -218,6 +221,30 @@ async def test_officers_add_entries_and_the_lead_reviewer_verifies_locks_and_dow
         await screenshot(page, output_dir / "13-second-entry-added.png", tall=True)
         clock.lap("4 two entries added")
 
+        # 4b. Jordan adds a message from the group chat with the message action: the dialog shows the form.
+        await page.get_by_role("treeitem", name="Incident Desk").click()
+        await send(page, JORDANS_MESSAGE)
+        posted = page.get_by_text(JORDANS_MESSAGE).last
+        await posted.hover()
+        await page.get_by_label("Show more information").last.click()
+        await page.get_by_text("Action Command").click()
+        # Without a manifest the Playground asks which command: the one the manifest declares.
+        await page.get_by_placeholder("Input command id or leave blanks").fill("addToChronology")
+        await page.get_by_role("button", name="Create").click()
+        dialog = page.locator(CARD).filter(has_text=f"Add to the chronology: {case_number}").last
+        await expect(dialog.get_by_label("What happened (facts from the record, people by role)")).to_have_value(
+            JORDANS_MESSAGE
+        )
+        await fill_entry(
+            page, dialog, date_text="2026-04-20", time_text=None, summary=JORDANS_MESSAGE, contact="GP / A&E"
+        )
+        await screenshot(page, output_dir / "13b-message-action-dialog.png")
+        await dialog.get_by_role("button", name="Add to chronology").click()
+        await expect(page.get_by_text(f"Added to the chronology of {case_number}")).to_be_visible()
+        await screenshot(page, output_dir / "13c-message-action-added.png")
+        await page.keyboard.press("Escape")
+        clock.lap("4b message action in the browser")
+
         # 5. Tom adds a Teams message through the message action: the dialog's card, then its submit.
         payload = {"body": {"contentType": "html", "content": f"<p>{TOMS_MESSAGE}</p>"}}
         opened = await owens.message_extension(
@@ -256,12 +283,12 @@ async def test_officers_add_entries_and_the_lead_reviewer_verifies_locks_and_dow
         contributors_card = owen.locator(CARD).filter(has_text=f"Chronology contributors for {case_number}").last
         await contributors_card.get_by_role("button", name="Open the chronology").click()
         chronology = owen.locator(CARD).filter(has_text=f"Chronology for {case_number}").last
-        for summary in ("Victim A called 999", TOMS_MESSAGE[:40], "moved back in"):
+        for summary in ("Victim A called 999", TOMS_MESSAGE[:40], JORDANS_MESSAGE[:40], "moved back in"):
             await expect(chronology).to_contain_text(summary)
         await expect(chronology).to_contain_text("No recorded contact")
         await expect(chronology.get_by_role("button", name="Possible conflicts (1)")).to_be_visible()
         await screenshot(owen, output_dir / "14-merged-chronology.png", tall=True)
-        for number in (1, 2, 3):
+        for number in (1, 2, 3, 4):
             await chronology.get_by_role("button", name="Review").nth(number - 1).click()
             review = owen.locator(CARD).filter(has_text=f"Entry {number} in the chronology for {case_number}").last
             await tick(review, "Verified against the source record")
@@ -306,7 +333,10 @@ async def test_officers_add_entries_and_the_lead_reviewer_verifies_locks_and_dow
         text = "\n".join(p.text for p in document.paragraphs)
         assert case_number in text
         assert "Possible missed opportunity" in text
-        assert text.index("Victim A called 999") < text.index(TOMS_MESSAGE[:40]) < text.index("moved back in")
+        order = [
+            text.index(s) for s in ("Victim A called 999", TOMS_MESSAGE[:40], JORDANS_MESSAGE[:40], "moved back in")
+        ]
+        assert order == sorted(order)
         assert "DS Owen Marsh" in text
     finally:
         clock.write(output_dir / "timings-chronology.txt")
