@@ -11,6 +11,7 @@ from typing import Any
 
 from microsoft_teams.cards.core import (
     Action,
+    AdaptiveCard,
     CardElement,
     Choice,
     ChoiceSetInput,
@@ -19,6 +20,7 @@ from microsoft_teams.cards.core import (
     Container,
     DateInput,
     OpenUrlAction,
+    ShowCardAction,
     SubmitAction,
     TextBlock,
     TextInput,
@@ -27,6 +29,7 @@ from microsoft_teams.cards.core import (
 )
 
 from cards.common import (
+    CARD_VERSION,
     Card,
     actions,
     build,
@@ -387,7 +390,19 @@ def _own_entry(case: Case, entry: ChronologyEntry, *, locked: bool) -> Container
         items.append(
             actions(
                 verb("Edit", EDIT_ENTRY_VERB, data),
-                verb("Withdraw", WITHDRAW_ENTRY_VERB, data, style="destructive"),
+                ShowCardAction(
+                    title="Withdraw",
+                    card=AdaptiveCard(
+                        version=CARD_VERSION,
+                        body=[
+                            paragraph(
+                                "Withdraw this entry? It leaves the chronology and cannot be put back; it is kept "
+                                "for the record, as every contribution is."
+                            )
+                        ],
+                        actions=[verb("Yes, withdraw it", WITHDRAW_ENTRY_VERB, data, style="destructive")],
+                    ),
+                ),
             )
         )
     return Container(separator=True, items=items, style="emphasis" if entry.withdrawn else None)

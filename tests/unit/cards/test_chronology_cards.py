@@ -265,6 +265,15 @@ def test_my_entries_offer_edit_and_withdraw_for_each_current_entry() -> None:
     assert "Verified by the lead reviewer" in text and "Not yet verified" in text
 
 
+def test_withdrawing_asks_first() -> None:
+    card = my_entries(CASE, [sample_entries()[0]], locked=False)
+    [ask] = elements(card, "Action.ShowCard")
+    assert ask["title"] == "Withdraw"
+    assert "cannot be put back" in card_text(ask["card"])
+    [confirm] = [a for a in elements(ask["card"], "Action.Execute") if a["verb"] == WITHDRAW_ENTRY_VERB]
+    assert confirm["title"] == "Yes, withdraw it"
+
+
 def test_a_withdrawn_entry_is_shown_as_kept_for_the_record() -> None:
     withdrawn = replace(sample_entries()[0], withdrawn_at=NOW + timedelta(days=3))
     card = my_entries(CASE, [withdrawn], locked=False)
