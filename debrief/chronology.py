@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import TypeVar
 
 from debrief.errors import InvalidInput
@@ -37,6 +38,7 @@ PAGE_SIZE = 10
 E = TypeVar("E", bound=StrEnum)
 
 _SUBJECT = re.compile(rf"(?:{'|'.join(SUBJECT_ROLES)}) (?:[A-Z]|[1-9][0-9]?)")
+_REFERENCE_NOISE = re.compile(r"[\s/\-]+")
 
 
 class Precision(StrEnum):
@@ -194,9 +196,7 @@ class ChronologyEntry:
     @property
     def sort_key(self) -> tuple[date, int, time, datetime, int]:
         """Date first; within a day, entries known only by date come before timed ones (they could be any time)."""
-        c = self.content
-        timed = c.precision is not Precision.DATE_ONLY and c.event_time is not None
-        return (c.event_date, 1 if timed else 0, c.event_time or time.min, self.recorded_at, self.id or 0)
+        return _sort_key(self)
 
     def edit(self, content: EntryContent, *, now: datetime) -> tuple[str, ...]:
         """A new account replaces the old (storage keeps every version); verification must be given again."""
@@ -217,6 +217,13 @@ class ChronologyEntry:
     def set_review(self, review: Review) -> None:
         self.review = review
         self.version += 1
+
+
+def _sort_key(entry: ChronologyEntry) -> tuple[date, int, time, datetime, int]:
+    """`ChronologyEntry.sort_key`, as a plain function: sorting thousands of entries calls it once each."""
+    c = entry.content
+    timed = c.precision is not Precision.DATE_ONLY and c.event_time is not None
+    return (c.event_date, 1 if timed else 0, c.event_time or time.min, entry.recorded_at, entry.id or 0)
 
 
 @dataclass(frozen=True)
@@ -260,8 +267,9 @@ class Chronology:
     def locked(self) -> bool:
         return self.lock is not None
 
-    @property
+    @cached_property
     def unverified(self) -> int:
+        """Counted when first asked (not at `merge`: a service may verify an entry of a chronology it just merged)."""
         return sum(1 for e in self.entries if not e.review.verified)
 
     @property
@@ -272,13 +280,16 @@ class Chronology:
         """One page of entries (1-based, clamped), with the gaps that end just before an entry on it."""
         number = min(max(1, number), self.pages)
         start = (number - 1) * PAGE_SIZE
-        days = [e.content.event_date for e in self.entries]
-        gaps = tuple(g for g in self.gaps if min(bisect_right(days, g.end), len(days) - 1) // PAGE_SIZE == number - 1)
+        entries = self.entries
+        last = len(entries) - 1
+        gaps = tuple(
+            g for g in self.gaps if min(bisect_right(entries, g.end, key=_event_date), last) // PAGE_SIZE == number - 1
+        )
         return ChronologyPage(
             number=number,
             of=self.pages,
-            entries=self.entries[start : start + PAGE_SIZE],
-            gaps=gaps if days else self.gaps,
+            entries=entries[start : start + PAGE_SIZE],
+            gaps=gaps if entries else self.gaps,
             first_index=start + 1,
         )
 
@@ -297,6 +308,10 @@ class ChronologyPage:
         return sorted(rows, key=_row_key)
 
 
+def _event_date(entry: ChronologyEntry) -> date:
+    return entry.content.event_date
+
+
 def _row_key(row: ChronologyEntry | Gap) -> tuple[date, int]:
     if isinstance(row, Gap):
         return (row.start, 0)
@@ -305,7 +320,7 @@ def _row_key(row: ChronologyEntry | Gap) -> tuple[date, int]:
 
 def ordered(entries: Iterable[ChronologyEntry]) -> tuple[ChronologyEntry, ...]:
     """Current (not withdrawn) entries in time order."""
-    return tuple(sorted((e for e in entries if not e.withdrawn), key=lambda e: e.sort_key))
+    return tuple(sorted((e for e in entries if not e.withdrawn), key=_sort_key))
 
 
 def merge(
@@ -324,7 +339,7 @@ def merge(
 def _normalised_reference(reference: str | None) -> str | None:
     if not reference:
         return None
-    squashed = re.sub(r"[\s/\-]+", "", reference).upper()
+    squashed = _REFERENCE_NOISE.sub("", reference).upper()
     return squashed or None
 
 
@@ -337,11 +352,14 @@ def find_conflicts(entries: Sequence[ChronologyEntry]) -> tuple[Conflict, ...]:
         reference = _normalised_reference(c.source_reference)
         if reference is not None:
             by_key[("reference", c.source_agency, reference)].append(entry)
+        day, kind = c.event_date, c.contact_type
         for subject in c.subjects:
-            by_key[("day", c.event_date, c.contact_type, subject)].append(entry)
+            by_key[("day", day, kind, subject)].append(entry)
     seen: set[tuple[int, int]] = set()
     found: list[Conflict] = []
     for group in by_key.values():
+        if len(group) < 2:
+            continue  # most entries share a key with no other: nothing to compare
         for i, first in enumerate(group):
             for second in group[i + 1 :]:
                 pair = (id(first), id(second))
@@ -351,7 +369,7 @@ def find_conflicts(entries: Sequence[ChronologyEntry]) -> tuple[Conflict, ...]:
                 differences = _differences(first.content, second.content)
                 if differences:
                     found.append(Conflict(first, second, differences))
-    found.sort(key=lambda c: (c.first.sort_key, c.second.sort_key))
+    found.sort(key=lambda c: (_sort_key(c.first), _sort_key(c.second)))
     return tuple(found)
 
 

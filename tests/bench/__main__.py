@@ -2,10 +2,11 @@
 
 import sys
 
-from tests.bench import chronology_document
+from tests.bench import chronology_document, chronology_page
 from tests.bench.run import main
 
 status = main()
 if status == 0:
     chronology_document.print_figures()
+    chronology_page.print_figures()
 sys.exit(status)
