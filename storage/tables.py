@@ -195,7 +195,9 @@ chronology_entries = Table(
     Column("reviewer_missed_opportunity", Boolean),
     Column("good_practice", Boolean, nullable=False),
     Column("themes", JSON, nullable=False),
-    # Serves both "the case's entries" and "one contributor's entries in the case".
+    # The case's entries in the order they were added (the merged chronology reads them all), and one
+    # contributor's entries in the case.
+    Index("ix_chronology_entries_case_id_id", "case_id", "id"),
     Index("ix_chronology_entries_case_id_contributor_id", "case_id", "contributor_id"),
 )
 

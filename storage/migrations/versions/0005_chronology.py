@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_chronology_entries_case_id_cases")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chronology_entries")),
     )
+    op.create_index("ix_chronology_entries_case_id_id", "chronology_entries", ["case_id", "id"], unique=False)
     op.create_index(
         "ix_chronology_entries_case_id_contributor_id",
         "chronology_entries",
@@ -115,4 +116,5 @@ def downgrade() -> None:
     op.drop_table("chronology_locks")
     op.drop_table("chronology_entry_versions")
     op.drop_index("ix_chronology_entries_case_id_contributor_id", table_name="chronology_entries")
+    op.drop_index("ix_chronology_entries_case_id_id", table_name="chronology_entries")
     op.drop_table("chronology_entries")
