@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import TypeVar
 
 from debrief.errors import InvalidInput
+from debrief.fields import choice, choices, parse_date, parse_time
 from debrief.model import LONDON, Person
 from debrief.parameters import AGENCIES, SUBJECT_ROLES, Parameters
 from debrief.themes import DEFAULT_THEMES
@@ -35,7 +35,6 @@ GAP_DAYS = 28
 SAME_TIME = timedelta(minutes=30)
 """Two timed accounts of the same event that differ by more than this disagree about when it happened."""
 PAGE_SIZE = 10
-E = TypeVar("E", bound=StrEnum)
 
 _SUBJECT = re.compile(rf"(?:{'|'.join(SUBJECT_ROLES)}) (?:[A-Z]|[1-9][0-9]?)")
 _REFERENCE_NOISE = re.compile(r"[\s/\-]+")
@@ -443,7 +442,7 @@ def parse_entry(form: Mapping[str, object], *, parameters: Parameters | None, no
         return " ".join(value.split()) if isinstance(value, str) and name not in _MULTILINE else _block(value)
 
     today = now.astimezone(LONDON).date()
-    event_date = _date(text("eventDate"))
+    event_date = parse_date(text("eventDate"))
     if event_date is None:
         errors["eventDate"] = "Enter the date of the contact, for example 2026-03-14."
     elif event_date > today:
@@ -454,7 +453,7 @@ def parse_entry(form: Mapping[str, object], *, parameters: Parameters | None, no
             "enter a date inside that window."
         )
 
-    precision = _choice(Precision, text("precision"))
+    precision = choice(Precision, text("precision"))
     event_time: time | None = None
     if precision is None:
         errors["precision"] = "Say how well the time is known: exact, approximate or date only."
@@ -462,7 +461,7 @@ def parse_entry(form: Mapping[str, object], *, parameters: Parameters | None, no
         if text("eventTime"):
             errors["eventTime"] = "Leave the time empty when only the date is known, or choose exact or approximate."
     else:
-        event_time = _time(text("eventTime"))
+        event_time = parse_time(text("eventTime"))
         if event_time is None:
             errors["eventTime"] = "Enter the time as HH:MM (24-hour), for example 21:40."
         elif event_date is not None and event_date == today and event_time > now.astimezone(LONDON).time():
@@ -484,11 +483,11 @@ def parse_entry(form: Mapping[str, object], *, parameters: Parameters | None, no
     if source_reference is not None and len(source_reference) > MAX_SOURCE_REFERENCE:
         errors["sourceReference"] = f"Keep the reference to {MAX_SOURCE_REFERENCE} characters or fewer."
 
-    contact_type = _choice(ContactType, text("contactType"))
+    contact_type = choice(ContactType, text("contactType"))
     if contact_type is None:
         errors["contactType"] = "Choose the type of contact from the list."
 
-    subjects = tuple(dict.fromkeys(_choices(form.get("subjects"))))
+    subjects = tuple(dict.fromkeys(choices(form.get("subjects"))))
     allowed_subjects = parameters.subjects if parameters is not None else None
     if not subjects:
         errors["subjects"] = "Choose at least one subject involved, by role (for example Victim A)."
@@ -503,7 +502,7 @@ def parse_entry(form: Mapping[str, object], *, parameters: Parameters | None, no
     elif len(summary) > MAX_SUMMARY:
         errors["summary"] = f"Keep the summary to {MAX_SUMMARY} characters or fewer."
 
-    information_type = _choice(InformationType, text("informationType"))
+    information_type = choice(InformationType, text("informationType"))
     if information_type is None:
         errors["informationType"] = "Say whether this is a fact, an allegation or an opinion."
 
@@ -569,7 +568,7 @@ def form_values(content: EntryContent) -> dict[str, str]:
 
 def parse_review(form: Mapping[str, object], *, by: Person, now: datetime) -> Review:
     """The lead reviewer's card: verified or not, the flags and the themes."""
-    themes = tuple(dict.fromkeys(_choices(form.get("themes"))))
+    themes = tuple(dict.fromkeys(choices(form.get("themes"))))
     if unknown := [t for t in themes if t not in DEFAULT_THEMES]:
         raise InvalidInput({"themes": f"Choose themes from the list ({unknown[0]!r} is not on it)."})
     verified = _flag(form.get("verified"))
@@ -601,8 +600,8 @@ def _risk_assessment(
 ) -> RiskAssessment | None:
     if not (tool or grade_text or assessed):
         return None
-    grade = _choice(RiskGrade, grade_text)
-    assessed_on = _date(assessed)
+    grade = choice(RiskGrade, grade_text)
+    assessed_on = parse_date(assessed)
     if not tool:
         errors["riskTool"] = "Name the risk assessment tool (for example DASH), or clear the grade and date."
     elif len(tool) > MAX_RISK_TOOL:
@@ -616,29 +615,3 @@ def _risk_assessment(
     if grade is None or assessed_on is None or not tool or len(tool) > MAX_RISK_TOOL or assessed_on > today:
         return None
     return RiskAssessment(tool=tool, grade=grade, assessed_on=assessed_on)
-
-
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw[:10]) if raw else None
-    except ValueError:
-        return None
-
-
-def _time(raw: str) -> time | None:
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?", raw)
-    return time(int(match.group(1)), int(match.group(2))) if match else None
-
-
-def _choice(enum: type[E], raw: str) -> E | None:
-    try:
-        return enum(raw)
-    except ValueError:
-        return None
-
-
-def _choices(raw: object) -> list[str]:
-    """A multi-select ChoiceSet sends its values comma-separated in one string."""
-    if not isinstance(raw, str):
-        return []
-    return [part.strip() for part in raw.split(",") if part.strip()]

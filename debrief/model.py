@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from debrief.errors import DebriefError, InvalidInput
+from debrief.fields import choice, parse_date, parse_time
 
 LONDON = ZoneInfo("Europe/London")
-E = TypeVar("E", bound=StrEnum)
 
 
 class OffenceType(StrEnum):
@@ -165,8 +164,8 @@ def parse_nomination(
         errors["operationName"] = f"Keep the operation name to {rules.max_operation_name} characters or fewer."
 
     local_now = now.astimezone(LONDON)
-    incident_date = _parse_date(text("incidentDate"))
-    incident_time = _parse_time(text("incidentTime"))
+    incident_date = parse_date(text("incidentDate"))
+    incident_time = parse_time(text("incidentTime"))
     incident_at: datetime | None = None
     if not text("incidentDate"):
         errors["incidentDate"] = "Enter the date of the incident."
@@ -183,13 +182,13 @@ def parse_nomination(
         if incident_at > local_now:
             errors["incidentTime"] = "The incident time cannot be in the future."
 
-    offence_type = _choice(OffenceType, text("offenceType"))
+    offence_type = choice(OffenceType, text("offenceType"))
     if offence_type is None:
         errors["offenceType"] = "Choose the offence type."
-    context = _choice(IncidentContext, text("context"))
+    context = choice(IncidentContext, text("context"))
     if context is None:
         errors["context"] = "Choose domestic or non-domestic."
-    harm = _choice(Harm, text("harm"))
+    harm = choice(Harm, text("harm"))
     if harm is None:
         errors["harm"] = "Choose homicide or near miss."
 
@@ -199,7 +198,7 @@ def parse_nomination(
     elif len(policing_area) > rules.max_policing_area:
         errors["policingArea"] = f"Keep the policing area to {rules.max_policing_area} characters or fewer."
 
-    dmm_date = _parse_date(text("dmmDate"))
+    dmm_date = parse_date(text("dmmDate"))
     if not text("dmmDate"):
         errors["dmmDate"] = "Enter the date of the daily management meeting that discussed the incident."
     elif dmm_date is None:
@@ -357,22 +356,3 @@ def _require_reason(decision: TriageDecision, field_name: str, message: str) -> 
         raise InvalidInput({field_name: message})
     if len(decision.reason) > 2000:
         raise InvalidInput({field_name: "Keep this to 2000 characters or fewer."})
-
-
-def _parse_date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
-def _parse_time(raw: str) -> time | None:
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?", raw)
-    return time(int(match.group(1)), int(match.group(2))) if match else None
-
-
-def _choice(enum: type[E], raw: str) -> E | None:
-    try:
-        return enum(raw)
-    except ValueError:
-        return None

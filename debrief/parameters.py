@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from debrief import cases
 from debrief.errors import InvalidInput, NotFound
+from debrief.fields import choices, parse_date
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import LONDON, Case, Person
 from debrief.permissions import Actor, Permission, authorise
@@ -111,8 +112,8 @@ def parse_parameters(form: dict[str, object], *, case: Case) -> Parameters:
         return value.strip() if isinstance(value, str) else ""
 
     incident_day = case.nomination.incident_at.astimezone(LONDON).date()
-    start = _date(text("lookBackFrom"))
-    end = _date(text("lookBackTo")) if text("lookBackTo") else incident_day
+    start = parse_date(text("lookBackFrom"))
+    end = parse_date(text("lookBackTo")) if text("lookBackTo") else incident_day
     if start is None:
         errors["lookBackFrom"] = "Enter the first date the debrief looks back to, for example 2025-11-20."
     if end is None:
@@ -138,7 +139,7 @@ def parse_parameters(form: dict[str, object], *, case: Case) -> Parameters:
     elif len(set(subjects)) != len(subjects):
         errors["subjects"] = "Each subject appears once."
 
-    agencies = tuple(a for a in _choices(form.get("agencies")) if a)
+    agencies = tuple(a for a in choices(form.get("agencies")) if a)
     if not agencies:
         errors["agencies"] = "Choose at least one agency in scope."
     elif unknown := [a for a in agencies if a not in AGENCIES]:
@@ -153,7 +154,7 @@ def parse_parameters(form: dict[str, object], *, case: Case) -> Parameters:
         errors["questions"] = f"Keep each question to {MAX_QUESTION_LENGTH} characters or fewer."
 
     processes: set[ParallelProcess] = set()
-    for raw in _choices(form.get("parallelProcesses")):
+    for raw in choices(form.get("parallelProcesses")):
         try:
             processes.add(ParallelProcess(raw))
         except ValueError:
@@ -215,19 +216,5 @@ async def get_parameters(
     )
 
 
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
 def _lines(raw: str) -> tuple[str, ...]:
     return tuple(" ".join(line.split()) for line in raw.splitlines() if line.strip())
-
-
-def _choices(raw: object) -> list[str]:
-    """A multi-select ChoiceSet sends its values comma-separated in one string."""
-    if not isinstance(raw, str):
-        return []
-    return [part.strip() for part in raw.split(",") if part.strip()]

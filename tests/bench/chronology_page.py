@@ -35,7 +35,6 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cards.chronology import chronology_page
-from debrief import consent, contributors, nominations, parameters, triage
 from debrief.chronology import (
     Chronology,
     ChronologyEntry,
@@ -48,15 +47,14 @@ from debrief.chronology import (
     RiskGrade,
     merge,
 )
-from debrief.model import CaseStatus, NominationRules, Person, TriageOutcome
+from debrief.model import CaseStatus, Person
 from debrief.parameters import ParallelProcess, Parameters
-from debrief.permissions import Role
 from debrief.themes import DEFAULT_THEMES
 from debrief.verification import get_chronology
 from storage.database import create_engine, migrate
 from storage.uow import SqlUnitOfWork
-from tests.support.forms import nomination_form
-from tests.support.people import DIRECTORY, JORDAN, OWEN, PRIYA, RUTH, TOM, actor
+from tests.support.cases import a_case_collecting_its_chronology
+from tests.support.people import JORDAN, OWEN, TOM, actor
 from tests.unit.cards.card_gallery import a_case
 
 ENTRIES = 5000
@@ -197,31 +195,13 @@ async def measure_request(database_url: str, entries: int = ENTRIES, runs: int =
 
 async def _collecting_case(engine: AsyncEngine) -> int:
     """RD-2026-0001 through the services: nominated, accepted (Owen leads), parameters set, consent, invitations."""
-
-    def uow() -> SqlUnitOfWork:
-        return SqlUnitOfWork(engine)
-
-    case = await nominations.nominate(
-        uow=uow(),
-        actor=actor(JORDAN),
-        form=nomination_form(),
+    case = await a_case_collecting_its_chronology(
+        uow=lambda: SqlUnitOfWork(engine),
         now=SEEDED_AT,
-        rules=NominationRules(),
-        sios=DIRECTORY.people_with(Role.SIO),
+        invite=(JORDAN, TOM, SAM, ALEX),
+        parameters_given=PARAMETERS_FORM,
     )
     assert case.id is not None
-    accept = triage.TriageRequest(outcome=TriageOutcome.ACCEPT, lead_reviewer_id=OWEN.user_id)
-    review_team = DIRECTORY.people_with(Role.REVIEW_TEAM)
-    await triage.triage(
-        uow=uow(), actor=actor(PRIYA), case_id=case.id, request=accept, review_team=review_team, now=SEEDED_AT
-    )
-    await parameters.set_parameters(uow=uow(), actor=actor(OWEN), case_id=case.id, form=PARAMETERS_FORM, now=SEEDED_AT)
-    await consent.record_consent(
-        uow=uow(), actor=actor(RUTH), case_id=case.id, answer=consent.ConsentAnswer.CONSENT, text=None, now=SEEDED_AT
-    )
-    await contributors.invite_contributors(
-        uow=uow(), actor=actor(OWEN), case_id=case.id, people=[JORDAN, TOM, SAM, ALEX], now=SEEDED_AT
-    )
     return case.id
 
 

@@ -3,10 +3,11 @@
 PC Jordan Ellis (the first Playground's current user) is invited to an accepted, consented case and adds
 two entries from the invitation card, the first with a mistake, then a third from a group chat message with
 the "Add to chronology" message action, in its dialog. Insp Tom Baird adds a Teams message through the same
-message action (his invokes go through the Playground's API, as Teams would deliver them). DS Owen Marsh, the lead reviewer, has his own Playground (a second instance with
-him as current user): he opens the merged chronology from the case thread, verifies each entry, locks the
-chronology and downloads the Word document from his personal chat. The case is set up through the process's
-own services on the bot's database; the nomination and triage screens have their own journey.
+message action (his invokes go through the Playground's API, as Teams would deliver them). DS Owen Marsh,
+the lead reviewer, has his own Playground (a second instance with him as current user): he opens the merged
+chronology from the case thread, verifies each entry, locks the chronology and downloads the Word document
+from his personal chat. The case is set up through the process's own services on the bot's database; the
+nomination and triage screens have their own journey.
 """
 
 from __future__ import annotations

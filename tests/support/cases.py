@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from debrief import consent, contributors, nominations, parameters, triage
@@ -20,9 +20,10 @@ async def a_case_collecting_its_chronology(
     invite: Sequence[Person] = (JORDAN,),
     reference: str = "CR/100200/26",
     conditions: str | None = None,
+    parameters_given: Mapping[str, object] | None = None,
 ) -> Case:
-    """Nominated by PC Jordan Ellis, accepted with DS Owen Marsh as lead, parameters set, the SIO's consent
-    (with `conditions` if given), and `invite` invited to contribute."""
+    """Nominated by PC Jordan Ellis, accepted with DS Owen Marsh as lead, parameters set (those of
+    `parameters_form` unless given), the SIO's consent (with `conditions` if given), and `invite` invited."""
     case = await nominations.nominate(
         uow=uow(),
         actor=actor(JORDAN),
@@ -41,7 +42,8 @@ async def a_case_collecting_its_chronology(
         review_team=DIRECTORY.people_with(Role.REVIEW_TEAM),
         now=now,
     )
-    await parameters.set_parameters(uow=uow(), actor=actor(OWEN), case_id=case.id, form=parameters_form(), now=now)
+    form = dict(parameters_given) if parameters_given is not None else parameters_form()
+    await parameters.set_parameters(uow=uow(), actor=actor(OWEN), case_id=case.id, form=form, now=now)
     answer = consent.ConsentAnswer.CONSENT_WITH_CONDITIONS if conditions else consent.ConsentAnswer.CONSENT
     await consent.record_consent(uow=uow(), actor=actor(RUTH), case_id=case.id, answer=answer, text=conditions, now=now)
     await contributors.invite_contributors(uow=uow(), actor=actor(OWEN), case_id=case.id, people=list(invite), now=now)
