@@ -3,6 +3,7 @@ the lock, and the Word document by single-use link (opened with python-docx)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from collections.abc import Awaitable
@@ -13,6 +14,7 @@ import docx
 from sqlalchemy import select
 
 from storage import tables as t
+from storage.conversations import case_thread
 from tests.integration.http.test_nomination_over_http import _until, count, nominated_and_accepted, post
 from tests.support import activities
 from tests.support.bot_server import RunningBot, development_env, running_bot
@@ -225,3 +227,28 @@ async def test_an_entry_needs_a_real_channel_token_in_production(sqlite_url: str
                     assert signed.status == 200
                     assert "Added to the chronology" in card_text(await signed.json())
             assert await count(bot, t.chronology_entries) == 1
+
+
+async def test_the_case_thread_answers_chronology_and_document_commands(sqlite_url: str) -> None:
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            await collecting_case(bot, connector)
+            saved = None
+            async with asyncio.timeout(10):  # the dispatcher saves the thread right after Teams creates it
+                while saved is None:
+                    saved = await case_thread(bot.services.engine, case_id=1, purpose="triage")
+                    await asyncio.sleep(0.05)
+            thread = {"id": saved.conversation_id, "conversationType": "channel", "isGroup": True}
+
+            async def say(text: str, conversation: dict[str, Any]) -> str:
+                before = len(connector.sent())
+                message = activities.message(OWEN, f"<at>Rapid Debrief</at> {text}", service_url=connector.url)
+                message["conversation"] = {**conversation, "tenantId": message["conversation"]["tenantId"]}
+                await post(bot, message)
+                await _until(lambda: len(connector.sent()) > before)
+                return " ".join(card_text(r.body) or str(r.body) for r in connector.sent()[before:])
+
+            assert "Chronology for RD-2026-0001" in await say("chronology", thread)
+            assert "personal chat" in await say("document", thread)
+            elsewhere = activities.review_thread("999")
+            assert "in a case's thread" in await say("chronology", elsewhere)
