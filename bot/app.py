@@ -15,7 +15,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 from bot import scheduler
 from bot.adapter import DebriefAdapter
 from bot.auth import DebriefAuthentication
-from bot.directory import SettingsFileDirectory
+from bot.directory import GraphDirectory, directory_from_settings
 from bot.documents import document_route
 from bot.handler import DebriefBot
 from bot.outbox import Dispatcher, TeamsConnector
@@ -39,9 +39,8 @@ def create_app(
     run_scheduler: bool = True,
 ) -> web.Application:
     engine = create_engine(settings.database_url)
-    services = Services(
-        settings=settings, engine=engine, directory=SettingsFileDirectory.load(settings.directory_file), clock=clock
-    )
+    directory = directory_from_settings(settings)
+    services = Services(settings=settings, engine=engine, directory=directory, clock=clock)
     authentication = DebriefAuthentication(settings, credentials_factory)
     adapter = DebriefAdapter(authentication, allowed_tenants=settings.allowed_tenants)
     bot = DebriefBot(services)
@@ -67,8 +66,12 @@ def create_app(
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if run_migrations:
             await migrate(engine)
+        if isinstance(directory, GraphDirectory):
+            await directory.refresh_at_start()  # deny by default until it has been read
         stop = asyncio.Event()
         tasks = []
+        if isinstance(directory, GraphDirectory):
+            tasks.append(asyncio.create_task(directory.run(stop)))
         if run_dispatcher:
             tasks.append(asyncio.create_task(dispatcher.run(stop)))
         if run_scheduler:
@@ -80,6 +83,8 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=10)
         await authentication.close()  # the shared session the connector clients send over
+        if isinstance(directory, GraphDirectory):
+            await directory.close()
         await engine.dispose()
 
     app = web.Application(client_max_size=256 * 1024)

@@ -1,4 +1,4 @@
-"""GET /documents/{token}: the single-use, short-lived link that delivers a Word document to the person who asked.
+"""GET /documents/{token}: the single-use, short-lived link that delivers a document to the person who asked.
 
 The link is the fallback for clients without Teams' file consent flow (the Agents Playground); bot/file_consent.py
 is the flow in Teams, and both use the same tokens and the same render-and-authorise step here. Its token is
@@ -13,21 +13,54 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from aiohttp import web
 
 from bot.services import Services
-from debrief import verification
+from debrief import meetings, verification
 from debrief.errors import Forbidden, NotFound
 from debrief.model import Person
 from debrief.permissions import Actor
+from documents.agenda import render_agenda_pack
+from documents.calendar import render_meeting_invitation
 from documents.chronology import render_chronology
 from storage.document_links import RedeemedLink, create_link, redeem_link
 
 log = logging.getLogger(__name__)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-CHRONOLOGY = "chronology"
+ICS = "text/calendar"
+
+
+class DocumentKind(StrEnum):
+    """What a single-use token delivers."""
+
+    CHRONOLOGY = "chronology"
+    AGENDA_PACK = "agenda_pack"
+    MEETING_INVITATION = "meeting_invitation"
+
+    @property
+    def label(self) -> str:
+        return {
+            DocumentKind.CHRONOLOGY: "Word chronology",
+            DocumentKind.AGENDA_PACK: "agenda pack",
+            DocumentKind.MEETING_INVITATION: "calendar invitation",
+        }[self]
+
+    def filename(self, case_number: str) -> str:
+        return {
+            DocumentKind.CHRONOLOGY: f"{case_number}-chronology.docx",
+            DocumentKind.AGENDA_PACK: f"{case_number}-agenda-pack.docx",
+            DocumentKind.MEETING_INVITATION: f"{case_number}-debrief-meeting.ics",
+        }[self]
+
+    @property
+    def content_type(self) -> str:
+        return ICS if self is DocumentKind.MEETING_INVITATION else DOCX
+
+
+CHRONOLOGY = DocumentKind.CHRONOLOGY.value
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,100}")
 GONE = (
     "This link has already been used or has expired. Links to debrief documents work once, for a few minutes.\n"
@@ -43,6 +76,7 @@ class RenderedDocument:
     case_number: str
     filename: str
     content: bytes
+    content_type: str = DOCX
 
 
 def well_formed_token(token: str) -> bool:
@@ -50,38 +84,49 @@ def well_formed_token(token: str) -> bool:
 
 
 def chronology_filename(case_number: str) -> str:
-    return f"{case_number}-chronology.docx"
+    return DocumentKind.CHRONOLOGY.filename(case_number)
 
 
-async def new_chronology_token(services: Services, *, case_id: int, person_id: str) -> str:
-    """A fresh single-use token for `person_id` to receive the case's Word chronology (only its hash is stored)."""
+async def new_token(services: Services, *, case_id: int, person_id: str, kind: DocumentKind) -> str:
+    """A fresh single-use token for `person_id` to receive one document of the case (only its hash is stored)."""
     person = Person(person_id, services.directory.name_for(person_id) or "")
     return await create_link(
         services.engine,
         case_id=case_id,
-        kind=CHRONOLOGY,
+        kind=kind.value,
         requester=person,
         now=services.now(),
         lifetime=timedelta(minutes=services.settings.document_link_minutes),
     )
 
 
+async def new_chronology_token(services: Services, *, case_id: int, person_id: str) -> str:
+    return await new_token(services, case_id=case_id, person_id=person_id, kind=DocumentKind.CHRONOLOGY)
+
+
+async def new_link(services: Services, *, case_id: int, person_id: str, kind: DocumentKind) -> str:
+    """A fresh link for `person_id` to fetch one document of the case."""
+    token = await new_token(services, case_id=case_id, person_id=person_id, kind=kind)
+    return f"{services.settings.public_url}/documents/{token}"
+
+
 async def new_chronology_link(services: Services, *, case_id: int, person_id: str) -> tuple[str, str]:
     """A fresh link for `person_id` to fetch the case's Word chronology: (url, path)."""
-    token = await new_chronology_token(services, case_id=case_id, person_id=person_id)
-    path = f"/documents/{token}"
-    return f"{services.settings.public_url}{path}", path
+    url = await new_link(services, case_id=case_id, person_id=person_id, kind=DocumentKind.CHRONOLOGY)
+    return url, url.removeprefix(services.settings.public_url)
 
 
 async def render_for_requester(services: Services, link: RedeemedLink, *, route: str) -> RenderedDocument:
     """The document a redeemed token is for, rendered for the person it was made for.
 
     Their roles are read as they are now, not as they were when the token was made: someone who has left the
-    review team gets nothing. Reading the chronology is audited as a disclosure to them. Raises Forbidden or
+    review team gets nothing. Reading the case is audited as a disclosure to them. Raises Forbidden or
     NotFound when they may not have it (the refusal is audited too).
     """
-    if link.kind != CHRONOLOGY:
-        raise NotFound("There is no such document.")
+    try:
+        kind = DocumentKind(link.kind)
+    except ValueError:
+        raise NotFound("There is no such document.") from None
     requester = link.requester
     actor = Actor(
         tenant_id=services.settings.home_tenant,
@@ -89,18 +134,40 @@ async def render_for_requester(services: Services, link: RedeemedLink, *, route:
         name=requester.name,
         roles=services.directory.roles_for(requester.user_id),
     )
-    found = await verification.chronology_for_document(
-        uow=services.uow(), actor=actor, case_id=link.case_id, now=services.now(), route=route
-    )
-    content = await asyncio.to_thread(
-        render_chronology,
-        case=found.case,
-        chronology=found.chronology,
-        produced_for=requester,
-        produced_at=services.now(),
-    )
-    number = found.case.case_number
-    return RenderedDocument(link.case_id, number, chronology_filename(number), content)
+    now = services.now()
+    match kind:
+        case DocumentKind.CHRONOLOGY:
+            found = await verification.chronology_for_document(
+                uow=services.uow(), actor=actor, case_id=link.case_id, now=now, route=route
+            )
+            case = found.case
+            content = await asyncio.to_thread(
+                render_chronology, case=case, chronology=found.chronology, produced_for=requester, produced_at=now
+            )
+        case DocumentKind.AGENDA_PACK:
+            source = await meetings.agenda_pack_source(
+                uow=services.uow(), actor=actor, case_id=link.case_id, now=now, route=route
+            )
+            case = source.case
+            content = await asyncio.to_thread(
+                render_agenda_pack,
+                case=case,
+                parameters=source.parameters,
+                chronology=source.chronology,
+                meeting=source.meeting,
+                partners=source.partners,
+                produced_for=requester,
+                produced_at=now,
+            )
+        case DocumentKind.MEETING_INVITATION:
+            case, meeting = await meetings.meeting_for_invitation(
+                uow=services.uow(), actor=actor, case_id=link.case_id, now=now, route=route
+            )
+            content = render_meeting_invitation(
+                case_number=case.case_number, meeting=meeting, organiser=meeting.scheduled_by, produced_at=now
+            )
+    number = case.case_number
+    return RenderedDocument(link.case_id, number, kind.filename(number), content, kind.content_type)
 
 
 def document_route(services: Services) -> web.RouteDef:
@@ -116,10 +183,10 @@ def document_route(services: Services) -> web.RouteDef:
             document = await render_for_requester(services, link, route="by single-use link")
         except (Forbidden, NotFound) as refused:
             return web.Response(status=403, text=str(refused), headers=headers)
-        log.info("chronology document delivered by link for case %s", document.case_id)
+        log.info("a document was delivered by link for case %s", document.case_id)
         return web.Response(
             body=document.content,
-            content_type=DOCX,
+            content_type=document.content_type,
             headers={**headers, "Content-Disposition": f'attachment; filename="{document.filename}"'},
         )
 

@@ -27,7 +27,7 @@ import aiohttp
 from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
 
-from bot.documents import chronology_filename, new_chronology_token, render_for_requester, well_formed_token
+from bot.documents import DocumentKind, new_token, render_for_requester, well_formed_token
 from bot.identity import actor_for
 from bot.services import Services
 from debrief.errors import Forbidden, NotFound
@@ -77,17 +77,24 @@ class ConsentAnswer:
     upload: UploadInfo | None
 
 
-async def consent_card(services: Services, *, case_id: int, case_number: str, person_id: str) -> Activity:
-    """The file consent card offering `person_id` the case's Word chronology (a fresh token each time)."""
-    token = await new_chronology_token(services, case_id=case_id, person_id=person_id)
+async def consent_card(
+    services: Services,
+    *,
+    case_id: int,
+    case_number: str,
+    person_id: str,
+    kind: DocumentKind = DocumentKind.CHRONOLOGY,
+) -> Activity:
+    """The file consent card offering `person_id` one of the case's Word documents (a fresh token each time)."""
+    token = await new_token(services, case_id=case_id, person_id=person_id, kind=kind)
     minutes = services.settings.document_link_minutes
     context = {"kind": CONTEXT_KIND, "token": token, "for": person_id}
     attachment = Attachment(
         content_type=FILE_CONSENT_CARD,
-        name=chronology_filename(case_number),
+        name=kind.filename(case_number),
         content={
             "description": (
-                f"The Word chronology for {case_number}, for you only. OFFICIAL-SENSITIVE: it is saved to your "
+                f"The {kind.label} for {case_number}, for you only. OFFICIAL-SENSITIVE: it is saved to your "
                 f"own OneDrive; do not forward or share it, and keep it only where this case's material may be "
                 f"stored. Accept within {minutes} minutes."
             ),

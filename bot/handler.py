@@ -20,11 +20,19 @@ from cards.chronology import DOCUMENT_VERB, VIEW_CHRONOLOGY_VERB
 from cards.common import Card
 from cards.contributors import INVITE_VERB
 from cards.help import OPEN_NOMINATION_VERB, help_card
+from cards.meetings import OPEN_MEETING_VERB
+from cards.partners import OPEN_PARTNERS_VERB
 from storage.conversations import case_of_thread, remember_conversation
 
 log = logging.getLogger(__name__)
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CASE_THREAD_COMMANDS = {
+    "chronology": VIEW_CHRONOLOGY_VERB,
+    "document": DOCUMENT_VERB,
+    "partners": OPEN_PARTNERS_VERB,
+    "meeting": OPEN_MEETING_VERB,
+}
 
 
 def activity_key(activity: Activity) -> str:
@@ -88,7 +96,7 @@ class DebriefBot(TeamsActivityHandler):
             await self._reply_with_verb(turn_context, OPEN_NOMINATION_VERB, {})
         elif command == "invite":
             await self._invite_mentioned(turn_context)
-        elif command in ("chronology", "document"):
+        elif command in CASE_THREAD_COMMANDS:
             await self._case_thread_command(turn_context, command)
         elif command in ("help", "hi", "hello", "?", ""):
             await turn_context.send_activity(card_activity(help_card()))
@@ -146,7 +154,7 @@ class DebriefBot(TeamsActivityHandler):
         )
 
     async def _case_thread_command(self, turn_context: TurnContext, command: str) -> None:
-        """`chronology` shows the merged chronology in the case thread; `document` asks for the Word chronology."""
+        """Commands that work in a case's thread: the chronology, its Word document, the partners and the meeting."""
         activity = turn_context.activity
         conversation_id = activity.conversation.id if activity.conversation else ""
         case_id = await case_of_thread(self.services.engine, conversation_id=conversation_id, purpose=TRIAGE_THREAD)
@@ -156,8 +164,7 @@ class DebriefBot(TeamsActivityHandler):
                 f"*@Rapid Debrief {command}*."
             )
             return
-        name = VIEW_CHRONOLOGY_VERB if command == "chronology" else DOCUMENT_VERB
-        await self._reply_with_verb(turn_context, name, {"caseId": case_id, "page": 1})
+        await self._reply_with_verb(turn_context, CASE_THREAD_COMMANDS[command], {"caseId": case_id, "page": 1})
 
     async def _message_action(self, turn_context: TurnContext) -> dict[str, Any]:
         """The "Add to chronology" message action; anything else a dialog can send gets a plain answer."""

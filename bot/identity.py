@@ -5,11 +5,11 @@ from __future__ import annotations
 from botbuilder.schema import Activity
 
 from bot.adapter import tenant_of
-from bot.directory import SettingsFileDirectory
+from bot.directory import Directory
 from debrief.permissions import Actor
 
 
-def actor_for(activity: Activity, directory: SettingsFileDirectory) -> Actor | None:
+def actor_for(activity: Activity, directory: Directory) -> Actor | None:
     """None when Teams did not say who it is: such an activity may do nothing."""
     sender = activity.from_property
     tenant = tenant_of(activity)

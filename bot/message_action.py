@@ -79,6 +79,7 @@ def _form(c: Contributing, *, summary: str, values: dict[str, object] | None = N
         parameters=c.parameters,
         consent=c.consent,
         deadline=c.deadline,
+        agencies=c.agencies,
         values=values if values is not None else {"summary": summary},
         in_dialog=True,
         **kwargs,

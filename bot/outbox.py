@@ -15,14 +15,14 @@ import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity, ChannelAccount, ConversationParameters
 from botframework.connector.aio import ConnectorClient
 
 from bot.auth import DebriefAuthentication
-from bot.documents import new_chronology_link
+from bot.documents import DocumentKind, new_link
 from bot.file_consent import consent_card
 from bot.http_sender import retry_after_seconds
 from bot.services import Services
@@ -30,12 +30,16 @@ from cards.chronology import contribution_reminder, document_link
 from cards.common import Card
 from cards.consent import consent_recorded, consent_request
 from cards.contributors import contributors_card, invitation
+from cards.meetings import meeting_card, meeting_file_link
 from cards.parameters import parameters_card
+from cards.partners import partner_invitation, partner_invitation_reminder, partners_card
 from cards.triage import triage_card, triage_outcome_for_nominator
 from debrief.consent import consent_due_for
 from debrief.errors import NotFound
+from debrief.meetings import eligible_attendees, suggested_date
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.notifications import CaseForMessage, case_for_message
+from debrief.partners import PartnerInvitation
 from storage import outbox_store
 from storage.conversations import CaseThread, case_thread, latest_service_url, personal_conversation, save_case_thread
 
@@ -44,7 +48,18 @@ log = logging.getLogger(__name__)
 RETRYABLE = {408, 412, 429, 500, 502, 503, 504}
 TRIAGE_THREAD = "triage"
 # Replies in the case thread that are kept up to date in place rather than posted again.
-UPDATED_IN_PLACE = {MessageKind.PARAMETERS_CARD: "parameters", MessageKind.CONTRIBUTORS_CARD: "contributors"}
+UPDATED_IN_PLACE = {
+    MessageKind.PARAMETERS_CARD: "parameters",
+    MessageKind.CONTRIBUTORS_CARD: "contributors",
+    MessageKind.PARTNERS_CARD: "partners",
+    MessageKind.MEETING_CARD: "meeting",
+}
+# Files sent one to one on request, and what each is.
+FILES = {
+    MessageKind.CHRONOLOGY_DOCUMENT: DocumentKind.CHRONOLOGY,
+    MessageKind.AGENDA_PACK: DocumentKind.AGENDA_PACK,
+    MessageKind.MEETING_INVITATION_FILE: DocumentKind.MEETING_INVITATION,
+}
 
 
 class SendError(Exception):
@@ -168,6 +183,7 @@ class Dispatcher:
         connector: TeamsConnector,
         policy: RetryPolicy | None = None,
         lease: timedelta = timedelta(seconds=60),
+        online_meetings: OnlineMeetings | None = None,
     ) -> None:
         self.services = services
         self.connector = connector
@@ -175,6 +191,7 @@ class Dispatcher:
         self.lease = lease
         self.instance = f"dispatcher-{uuid.uuid4().hex[:12]}"
         self.limiter = ConversationRateLimiter()
+        self.online_meetings = online_meetings
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -265,6 +282,8 @@ class Dispatcher:
                 card = await self._triage_card(message.case_id)
                 await self.limiter.wait(existing.conversation_id)
                 await self.connector.update(existing, card_message(card))
+            case Audience.CASE_THREAD if message.kind is MessageKind.ONLINE_MEETING:
+                await self._online_meeting(message)
             case Audience.CASE_THREAD:
                 await self._post_in_case_thread(message)
             case Audience.PERSON:
@@ -272,17 +291,8 @@ class Dispatcher:
                 view = await case_for_message(
                     uow=s.uow(), case_id=message.case_id, now=s.now(), recipients=(f"person:{message.person_id}",)
                 )
-                if message.kind is MessageKind.CHRONOLOGY_DOCUMENT:
-                    # A new single-use token each attempt: it is never stored, only its hash.
-                    if s.settings.document_delivery == "file_consent":
-                        # Teams asks the person; once they accept, the file goes to their own OneDrive.
-                        reply = await consent_card(
-                            s, case_id=message.case_id, case_number=view.case.case_number, person_id=message.person_id
-                        )
-                    else:
-                        url, _ = await new_chronology_link(s, case_id=message.case_id, person_id=message.person_id)
-                        expires_at = s.now() + timedelta(minutes=s.settings.document_link_minutes)
-                        reply = card_message(document_link(view.case, url=url, expires_at=expires_at))
+                if (kind := FILES.get(message.kind)) is not None:
+                    reply = await self._file_offer(kind, view, message.person_id)
                 else:
                     reply = card_message(self._render(message.kind, view, message.person_id))
                 address = await personal_conversation(s.engine, message.person_id)
@@ -295,6 +305,23 @@ class Dispatcher:
                     )
                 await self.limiter.wait(conversation_id)
                 await self.connector.send(service_url, conversation_id, reply)
+
+    async def _file_offer(self, kind: DocumentKind, view: CaseForMessage, person_id: str) -> Activity:
+        """A new single-use token each attempt (never stored, only its hash): Word documents through Teams' file
+        consent where configured (the file goes to the person's own OneDrive), otherwise, and for the calendar
+        invitation always, a link that works once."""
+        s = self.services
+        case_id = view.case.id
+        assert case_id is not None
+        if s.settings.document_delivery == "file_consent" and kind is not DocumentKind.MEETING_INVITATION:
+            return await consent_card(
+                s, case_id=case_id, case_number=view.case.case_number, person_id=person_id, kind=kind
+            )
+        url = await new_link(s, case_id=case_id, person_id=person_id, kind=kind)
+        expires_at = s.now() + timedelta(minutes=s.settings.document_link_minutes)
+        if kind is DocumentKind.CHRONOLOGY:
+            return card_message(document_link(view.case, url=url, expires_at=expires_at))
+        return card_message(meeting_file_link(view.case, what=kind.label, url=url, expires_at=expires_at))
 
     def _render(self, kind: MessageKind, view: CaseForMessage, person_id: str | None = None) -> Card:
         """The card for each kind of message, from the case as it is now."""
@@ -327,6 +354,47 @@ class Dispatcher:
                     raise NotFound("that officer is not a contributor of the case")
                 on_the_day = kind is MessageKind.CONTRIBUTION_REMINDER_DUE_TODAY
                 return contribution_reminder(view.case, deadline=contributor.deadline, on_the_day=on_the_day)
+            case MessageKind.PARTNERS_CARD:
+                return partners_card(
+                    view.case,
+                    summary=view.partner_summary,
+                    invitations=view.partner_invitations,
+                    contacts=s.partner_contacts(),
+                    now=s.now(),
+                )
+            case MessageKind.MEETING_CARD:
+                return meeting_card(
+                    view.case,
+                    view.meeting,
+                    eligible=eligible_attendees(
+                        view.case,
+                        invitations=view.partner_invitations,
+                        contributors=view.contributors,
+                        review_team=s.review_team(),
+                        now=s.now(),
+                    ),
+                    suggested=suggested_date(view.case, today=s.today()),
+                    now=s.now(),
+                )
+            case MessageKind.PARTNER_INVITED | MessageKind.PARTNER_INVITATION_REMINDER:
+                asked = _newest_invitation(view, person_id)
+                if view.partner_summary is None:
+                    raise NotFound("the case has no partner summary")
+                if kind is MessageKind.PARTNER_INVITATION_REMINDER:
+                    return partner_invitation_reminder(case_number=view.case.case_number, invitation=asked)
+                colleagues = {
+                    uid: p for uid, p in s.directory.partners(asked.agency).items() if uid != asked.contact.user_id
+                }
+                return partner_invitation(
+                    case_number=view.case.case_number,
+                    invitation=asked,
+                    summary=view.partner_summary,
+                    meeting=view.meeting,
+                    colleagues=colleagues,
+                    now=s.now(),
+                )
+            case MessageKind.ONLINE_MEETING | MessageKind.AGENDA_PACK | MessageKind.MEETING_INVITATION_FILE:
+                raise NotFound(f"{kind} is not rendered as a card")
             case MessageKind.CHRONOLOGY_DOCUMENT:
                 raise NotFound("the chronology document is sent with a fresh link, not rendered here")
 
@@ -358,6 +426,13 @@ class Dispatcher:
                 thread=CaseThread(thread.service_url, thread.conversation_id, reply_id),
             )
 
+    async def _online_meeting(self, message: OutboundMessage) -> None:
+        """Create the Teams meeting through Microsoft Graph where that is configured; otherwise nothing to do
+        (the meeting card always offers the calendar invitation)."""
+        if self.online_meetings is None:
+            return
+        await self.online_meetings.create_or_update(message.case_id)
+
     async def _service_url(self) -> str:
         """Where the force's tenant was last heard from: new threads and chats start there."""
         found = await latest_service_url(self.services.engine, self.services.settings.home_tenant)
@@ -372,3 +447,16 @@ class Dispatcher:
             uow=s.uow(), case_id=case_id, now=s.now(), recipients=(f"channel:{s.settings.review_team_channel_id}",)
         )
         return self._render(MessageKind.TRIAGE_CARD_CHANGED, view)
+
+
+class OnlineMeetings(Protocol):
+    """Creates (or moves) the Teams online meeting of a case's debrief meeting, and records its link."""
+
+    async def create_or_update(self, case_id: int) -> None: ...
+
+
+def _newest_invitation(view: CaseForMessage, person_id: str | None) -> PartnerInvitation:
+    mine = [i for i in view.partner_invitations if i.contact.user_id == person_id]
+    if not mine:
+        raise NotFound("that person has no invitation to the case")
+    return mine[-1]

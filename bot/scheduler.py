@@ -1,4 +1,4 @@
-"""Scheduled work, in its own loop: reminders to contributors. Safe on many instances (see debrief/reminders.py)."""
+"""Scheduled work, in its own loop: reminders to contributors and partners (safe on many instances)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ async def run_scheduler(
     while not stop.is_set():
         try:
             queued = await reminders.send_due_reminders(uow=services.uow, now=services.now())
+            queued += await reminders.send_due_partner_reminders(uow=services.uow, now=services.now())
             if queued:
                 log.info("queued %s contribution reminders", queued)
                 if on_queued is not None:

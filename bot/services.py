@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.directory import SettingsFileDirectory
+from bot.directory import Directory
 from bot.settings import Settings
 from debrief import triage
 from debrief.model import LONDON, Person
@@ -24,7 +24,7 @@ def utc_now() -> datetime:
 class Services:
     settings: Settings
     engine: AsyncEngine
-    directory: SettingsFileDirectory
+    directory: Directory
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def uow(self, activity_key: str | None = None) -> SqlUnitOfWork:
@@ -42,6 +42,15 @@ class Services:
     def officers(self) -> dict[str, Person]:
         """People the directory lists as officers: those who can be invited to add to a chronology."""
         return self.directory.officers()
+
+    def partner_contacts(self) -> dict[str, tuple[Person, str]]:
+        """Partner contacts the directory knows, with their agency: those the lead reviewer can invite."""
+        found: dict[str, tuple[Person, str]] = {}
+        for user_id, person in self.directory.partners().items():
+            agency = self.directory.agency_of(user_id)
+            if agency is not None:
+                found[user_id] = (person, agency)
+        return found
 
     def sios(self) -> dict[str, Person]:
         return self.directory.people_with(Role.SIO)

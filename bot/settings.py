@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 from debrief.model import NominationRules
+from debrief.parameters import AGENCIES
+from debrief.permissions import Role
 from storage.database import DEFAULT_DATABASE_URL
 
 
@@ -19,6 +21,50 @@ class SettingsError(Exception):
 
 DocumentDelivery = Literal["file_consent", "link"]
 DOCUMENT_DELIVERIES: tuple[DocumentDelivery, ...] = ("file_consent", "link")
+
+DirectoryKind = Literal["file", "graph"]
+
+GRAPH_ROLE_GROUPS: tuple[tuple[str, Role], ...] = (
+    ("DEBRIEF_GRAPH_GROUP_REVIEW_TEAM", Role.REVIEW_TEAM),
+    ("DEBRIEF_GRAPH_GROUP_WORKING_GROUP", Role.WORKING_GROUP),
+    ("DEBRIEF_GRAPH_GROUP_BOARD", Role.BOARD),
+    ("DEBRIEF_GRAPH_GROUP_INFORMATION_MANAGER", Role.INFORMATION_MANAGER),
+    ("DEBRIEF_GRAPH_GROUP_SIO", Role.SIO),
+    ("DEBRIEF_GRAPH_GROUP_ADMINISTRATOR", Role.ADMINISTRATOR),
+)
+"""The setting that names each role's Entra ID group (by object id); only the review team's is required."""
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
+
+
+def canonical_agency(name: str) -> str | None:
+    """The agency of debrief.parameters.AGENCIES that `name` names, ignoring case and outer spaces; else None."""
+    wanted = name.strip().casefold()
+    return next((agency for agency in AGENCIES if agency.casefold() == wanted), None)
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    """Where and how the directory is read from Microsoft Graph (DEBRIEF_DIRECTORY=graph).
+
+    The credentials are the bot's own (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId): they stay in
+    Settings and are not repeated here."""
+
+    authority_url: str
+    """The identity platform's authority: https://login.microsoftonline.com/{tenant} unless overridden."""
+    graph_url: str = "https://graph.microsoft.com"
+    role_groups: Mapping[Role, str] = field(default_factory=dict)
+    """Entra ID group object id per role; the review team's is always there."""
+    partner_group: str | None = None
+    """Guests in this group are partner contacts."""
+    officer_group: str | None = None
+    """Members of this group are listed as officers (those a lead reviewer can pick as contributors)."""
+    partner_domains: Mapping[str, str] = field(default_factory=dict)
+    """Mail domain -> agency, for partner guests whose companyName names no agency."""
+    refresh_minutes: float = 15.0
+    ca_file: Path | None = None
+    """Tests only: a PEM file of the certificate authorities trusted for the authority and Graph."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +95,10 @@ class Settings:
     """How a requested Word document reaches its requester: Teams' file consent flow (saved to their own OneDrive)
     or a single-use link to GET /documents/{token} (for clients without file consent, such as the Playground)."""
     scheduler_interval_s: float = 60.0
+    directory: DirectoryKind = "file"
+    """Where people and roles come from: the settings file (development, tests) or Microsoft Graph."""
+    graph: GraphSettings | None = None
+    """Set when directory is "graph"."""
 
     @property
     def home_tenant(self) -> str:
@@ -134,9 +184,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         hint = env.get("DEBRIEF_REFERENCE_HINT", "").strip() or f"a reference matching {pattern}"
         rules = NominationRules(reference_pattern=pattern, reference_hint=hint)
 
+    directory = _directory_kind(env)
     directory_file = Path(env.get("DEBRIEF_DIRECTORY_FILE", "infra/directory.dev.toml"))
-    if not directory_file.is_file():
+    if directory == "file" and not directory_file.is_file():
         raise SettingsError(f"DEBRIEF_DIRECTORY_FILE {directory_file} does not exist.")
+    graph = (
+        _graph_settings(env, app_id=app_id, app_password=app_password, tenant_id=app_tenant_id)
+        if directory == "graph"
+        else None
+    )
     review_channel = env.get("DEBRIEF_REVIEW_TEAM_CHANNEL_ID", "").strip()
     if not review_channel:
         raise SettingsError("Set DEBRIEF_REVIEW_TEAM_CHANNEL_ID to the review team's channel id.")
@@ -176,7 +232,112 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         document_link_minutes=int(link_minutes),
         document_delivery=delivery,
         scheduler_interval_s=scheduler_interval,
+        directory=directory,
+        graph=graph,
     )
+
+
+def _directory_kind(env: Mapping[str, str]) -> DirectoryKind:
+    raw = env.get("DEBRIEF_DIRECTORY", "").strip().lower()
+    if raw in ("", "file"):
+        return "file"
+    if raw == "graph":
+        return "graph"
+    raise SettingsError(
+        f"DEBRIEF_DIRECTORY must be file (people and roles from DEBRIEF_DIRECTORY_FILE) or graph (from Entra ID "
+        f"groups through Microsoft Graph), not {raw!r}."
+    )
+
+
+def _graph_settings(env: Mapping[str, str], *, app_id: str, app_password: str, tenant_id: str) -> GraphSettings:
+    missing = [
+        name
+        for name, value in (
+            ("MicrosoftAppId", app_id),
+            ("MicrosoftAppPassword", app_password),
+            ("MicrosoftAppTenantId", tenant_id),
+        )
+        if not value
+    ]
+    if missing:
+        raise SettingsError(
+            "DEBRIEF_DIRECTORY=graph reads Entra ID with the bot's own app registration (client credentials): "
+            f"set {', '.join(missing)}."
+        )
+    if not _GUID.fullmatch(tenant_id):
+        raise SettingsError("DEBRIEF_DIRECTORY=graph needs MicrosoftAppTenantId to be the tenant's id (a GUID).")
+
+    role_groups: dict[Role, str] = {}
+    for name, role in GRAPH_ROLE_GROUPS:
+        if group := _group_id(env, name):
+            role_groups[role] = group
+    if Role.REVIEW_TEAM not in role_groups:
+        raise SettingsError(
+            "DEBRIEF_DIRECTORY=graph needs DEBRIEF_GRAPH_GROUP_REVIEW_TEAM: the object id of the review team's "
+            "Entra ID group."
+        )
+
+    authority_url = _https_url(env, "DEBRIEF_GRAPH_AUTHORITY_URL", f"https://login.microsoftonline.com/{tenant_id}")
+    if not authority_url.removeprefix("https://").partition("/")[2]:
+        raise SettingsError(
+            "DEBRIEF_GRAPH_AUTHORITY_URL must name the tenant, for example "
+            "https://login.microsoftonline.com/<tenant id>."
+        )
+    ca_file: Path | None = None
+    if raw_ca := env.get("DEBRIEF_GRAPH_CA_FILE", "").strip():
+        ca_file = Path(raw_ca)
+        if not ca_file.is_file():
+            raise SettingsError(f"DEBRIEF_GRAPH_CA_FILE {ca_file} does not exist.")
+
+    return GraphSettings(
+        authority_url=authority_url,
+        graph_url=_https_url(env, "DEBRIEF_GRAPH_URL", "https://graph.microsoft.com"),
+        role_groups=role_groups,
+        partner_group=_group_id(env, "DEBRIEF_GRAPH_GROUP_PARTNERS"),
+        officer_group=_group_id(env, "DEBRIEF_GRAPH_GROUP_OFFICERS"),
+        partner_domains=_partner_domains(env.get("DEBRIEF_GRAPH_PARTNER_DOMAINS", "")),
+        refresh_minutes=_number(env, "DEBRIEF_GRAPH_REFRESH_MINUTES", "15", low=1, high=1440, unit="minutes"),
+        ca_file=ca_file,
+    )
+
+
+def _group_id(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _GUID.fullmatch(raw):
+        raise SettingsError(f"{name} must be an Entra ID group's object id (a GUID such as 0b1c…), not {raw!r}.")
+    return raw.lower()
+
+
+def _https_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(name, "").strip().rstrip("/") or default
+    if not url.startswith("https://") or len(url) <= len("https://"):
+        raise SettingsError(f"{name} must be an https:// address, not {url!r}.")
+    return url
+
+
+def _partner_domains(raw: str) -> dict[str, str]:
+    """`probation.example=Probation Service,nhs.example=NHS mental health trust` -> {domain: agency}."""
+    domains: dict[str, str] = {}
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        domain, equals, agency_name = part.partition("=")
+        domain = domain.strip().lower().lstrip("@")
+        if not equals or not _DOMAIN.fullmatch(domain):
+            raise SettingsError(
+                "DEBRIEF_GRAPH_PARTNER_DOMAINS is a comma-separated list of domain=agency, for example "
+                f"probation.example=Probation Service; {part!r} is not."
+            )
+        agency = canonical_agency(agency_name)
+        if agency is None:
+            raise SettingsError(
+                f"DEBRIEF_GRAPH_PARTNER_DOMAINS: {agency_name.strip()!r} is not an agency; use one of: "
+                f"{', '.join(AGENCIES)}."
+            )
+        domains[domain] = agency
+    return domains
 
 
 def _document_delivery(env: Mapping[str, str], *, development: bool) -> DocumentDelivery:

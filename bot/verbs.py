@@ -386,5 +386,5 @@ async def invite_contributors(call: VerbCall) -> Card:
     return contributors_card(case, current, officers=officers, message=f"Invited: {names}.")
 
 
-# The chronology's verbs live in their own module and register into VERBS when it is imported.
-from bot import verbs_chronology  # noqa: E402, F401
+# Each part of the process keeps its verbs in its own module; importing them registers them in VERBS.
+from bot import verbs_chronology, verbs_meetings, verbs_partners  # noqa: E402, F401

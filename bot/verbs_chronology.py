@@ -39,17 +39,17 @@ ENTRY_CHECK_MESSAGE = "Nothing has been saved: please check the highlighted fiel
 
 
 def entry_id_of(data: dict[str, Any]) -> int:
-    return _number(data, "entryId", "This card does not name a chronology entry.")
+    return number_of(data, "entryId", "This card does not name a chronology entry.")
 
 
 def page_of(data: dict[str, Any]) -> int:
     try:
-        return _number(data, "page", "")
+        return number_of(data, "page", "")
     except NotFound:
         return 1
 
 
-def _number(data: dict[str, Any], name: str, missing: str) -> int:
+def number_of(data: dict[str, Any], name: str, missing: str) -> int:
     raw = data.get(name)
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise NotFound(missing)
@@ -73,7 +73,7 @@ async def open_entry(call: VerbCall) -> Card:
         c = await entries.open_form(uow=s.uow(), actor=call.actor, case_id=case_id_of(call.data), now=s.now())
     except InvalidInput as closed:
         return message_card("Not open for entries", closed.field_errors.get("summary", "Nothing can be added now."))
-    return entry_form(c.case, parameters=c.parameters, consent=c.consent, deadline=c.deadline)
+    return entry_form(c.case, parameters=c.parameters, consent=c.consent, deadline=c.deadline, agencies=c.agencies)
 
 
 async def _replay_own_entries(call: VerbCall, case_id: int | None) -> Card:
@@ -110,6 +110,7 @@ async def _form_again(
         parameters=c.parameters,
         consent=c.consent,
         deadline=c.deadline,
+        agencies=c.agencies,
         values=values,
         errors=invalid.field_errors,
         entry_id=entry_id,
@@ -138,6 +139,7 @@ async def edit_entry(call: VerbCall) -> Card:
         parameters=c.parameters,
         consent=c.consent,
         deadline=c.deadline,
+        agencies=c.agencies,
         values=form_values(entry.content),
         entry_id=entry.id,
     )

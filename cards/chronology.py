@@ -112,8 +112,13 @@ def entry_form(
     entry_id: int | None = None,
     message: str | None = None,
     in_dialog: bool = False,
+    agencies: Sequence[str] | None = None,
 ) -> Card:
-    """One contact for the chronology; after a bad submission it comes back with what was typed and why."""
+    """One contact for the chronology; after a bad submission it comes back with what was typed and why.
+
+    `agencies`, when given, limits whose record the entry can be from: a partner adds entries for their own
+    agency only.
+    """
     values = values or {}
     errors = errors or {}
     p = parameters.parameters if parameters is not None else None
@@ -129,7 +134,8 @@ def entry_form(
     body: list[CardElement] = [
         heading(
             f"{'Change your entry' if editing else 'Add to the chronology'}: {case.case_number}"
-            f" ({case.nomination.incident_reference})"
+            # Partners (limited to their agency) see no case detail beyond the case number and their summary.
+            + (f" ({case.nomination.incident_reference})" if agencies is None else "")
         ),
         paragraph(_LEARNING),
         paragraph(_WHAT_TO_RECORD),
@@ -155,7 +161,7 @@ def entry_form(
     elif message:
         body.append(_note(message))
 
-    agencies = p.agencies if p is not None else AGENCIES
+    sources = tuple(agencies) if agencies is not None else (p.agencies if p is not None else AGENCIES)
     if p is not None:
         subjects: ChoiceSetInput | TextInput = ChoiceSetInput(
             id="subjects",
@@ -200,8 +206,8 @@ def entry_form(
                 label="Whose record is this from?",
                 style="compact",
                 placeholder="Choose the agency",
-                choices=[Choice(title=a, value=a) for a in agencies],
-                value=value("sourceAgency"),
+                choices=[Choice(title=a, value=a) for a in sources],
+                value=value("sourceAgency") or (sources[0] if len(sources) == 1 else None),
             )
         ),
         *field(

@@ -80,7 +80,9 @@ async def record_consent(
         await uow.consents.add(case_id, record)
         uow.outbox.add(OutboundMessage(MessageKind.CONSENT_RECORDED, case_id, Audience.CASE_THREAD))
         if record.answer.allows_collection:
-            uow.outbox.add(OutboundMessage(MessageKind.CONTRIBUTORS_CARD, case_id, Audience.CASE_THREAD))
+            # The debrief's working cards appear in the case thread once it may go ahead.
+            for card in (MessageKind.CONTRIBUTORS_CARD, MessageKind.PARTNERS_CARD, MessageKind.MEETING_CARD):
+                uow.outbox.add(OutboundMessage(card, case_id, Audience.CASE_THREAD))
         uow.mark_processed(case_id)
         await uow.commit()
         return case, record

@@ -16,8 +16,9 @@ from debrief.consent import ConsentRecord, collection_may_start
 from debrief.errors import InvalidInput, NotFound
 from debrief.model import Case, CaseStatus, Person
 from debrief.parameters import ParametersRevision
-from debrief.permissions import Actor, Permission, Relation, authorise
+from debrief.permissions import Actor, Permission, Role, authorise
 from debrief.ports import UnitOfWork
+from debrief.relations import relation_of
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,13 @@ class Contributing:
     consent: ConsentRecord | None
     deadline: date | None
     locked: bool
+    partner_agency: str | None = None
+    """Set for a partner: they add entries from their own agency's records only."""
+
+    @property
+    def agencies(self) -> tuple[str, ...] | None:
+        """The agencies this person may record entries from (None: any agency in scope)."""
+        return (self.partner_agency,) if self.partner_agency is not None else None
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ async def add_entry(
         _require_open(contributing, "summary")
         parameters = contributing.parameters.parameters if contributing.parameters else None
         content = parse_entry(form, parameters=parameters, now=now)
+        _require_own_agency(contributing, content.source_agency)
         entry = await uow.chronology.add(
             ChronologyEntry(
                 case_id=case_id, content=content, contributor=Person(actor.user_id, actor.name), recorded_at=now
@@ -112,6 +121,7 @@ async def edit_entry(
         _require_current(entry, "summary")
         if problem is not None:
             raise problem
+        _require_own_agency(contributing, content.source_agency)
         entry.edit(content, now=now)
         await uow.chronology.save(entry, by=Person(actor.user_id, actor.name), at=now)
         uow.mark_processed(case_id)
@@ -165,14 +175,16 @@ async def _contributing(
     if case is None:
         raise NotFound("That case no longer exists.")
     invitation = next((c for c in await uow.contributors.list(case_id) if c.person.user_id == actor.user_id), None)
-    relation = Relation(contributor=invitation is not None, entry_owner_id=entry_owner_id)
+    relation = await relation_of(uow, actor, case, now=now, entry_owner_id=entry_owner_id)
     await authorise(uow, actor, permission, case, now=now, relation=relation, justification=justification)
+    only_partner = relation.partner_agency is not None and not relation.contributor and not actor.has(Role.REVIEW_TEAM)
     return Contributing(
         case=case,
         parameters=await uow.parameters.latest(case_id),
         consent=await uow.consents.latest(case_id),
         deadline=invitation.deadline if invitation else None,
         locked=await uow.chronology.lock_of(case_id) is not None,
+        partner_agency=relation.partner_agency if only_partner else None,
     )
 
 
@@ -203,6 +215,13 @@ def _require_open(contributing: Contributing, field_name: str) -> None:
         )
     if not collection_may_start(contributing.consent):
         raise InvalidInput({field_name: f"Chronology collection for {case.case_number} waits for the SIO's consent."})
+
+
+def _require_own_agency(contributing: Contributing, agency: str) -> None:
+    if contributing.partner_agency is not None and agency != contributing.partner_agency:
+        raise InvalidInput(
+            {"sourceAgency": f"As a partner you add entries from {contributing.partner_agency}'s records only."}
+        )
 
 
 def _require_current(entry: ChronologyEntry, field_name: str) -> None:

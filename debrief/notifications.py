@@ -8,8 +8,10 @@ from datetime import datetime
 from debrief.consent import ConsentRecord
 from debrief.contributors import Contributor
 from debrief.errors import NotFound
+from debrief.meetings import Meeting
 from debrief.model import Case
 from debrief.parameters import ParametersRevision
+from debrief.partners import PartnerInvitation, PartnerSummary
 from debrief.permissions import SYSTEM, Permission, authorise
 from debrief.ports import UnitOfWork
 
@@ -22,6 +24,9 @@ class CaseForMessage:
     parameters: ParametersRevision | None
     consent: ConsentRecord | None
     contributors: list[Contributor]
+    partner_summary: PartnerSummary | None
+    partner_invitations: list[PartnerInvitation]
+    meeting: Meeting | None
 
 
 async def case_for_message(
@@ -38,6 +43,9 @@ async def case_for_message(
             await uow.parameters.latest(case_id),
             await uow.consents.latest(case_id),
             await uow.contributors.list(case_id),
+            await uow.partners.summary(case_id),
+            await uow.partners.invitations(case_id),
+            await uow.meetings.get(case_id),
         )
         await uow.commit()
         return view

@@ -53,6 +53,12 @@ class Relation:
 
     contributor: bool = False
     entry_owner_id: str | None = None
+    partner_agency: str | None = None
+    """Set when the actor is a partner contact who accepted an invitation to this case and still has access."""
+    invited_contact: bool = False
+    """The actor is the contact of the partner invitation being read or answered."""
+    attendee: bool = False
+    """The actor is invited to the case's debrief meeting."""
 
 
 NO_RELATION = Relation()
@@ -93,8 +99,28 @@ def _is_contributor_or_review_team(actor: Actor, case: Case | None, relation: Re
     return case is not None and (relation.contributor or actor.has(Role.REVIEW_TEAM))
 
 
+def _may_contribute(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    """Invited officers, the review team, and partners whose access to this case is current."""
+    return _is_contributor_or_review_team(actor, case, relation) or (
+        case is not None and relation.partner_agency is not None
+    )
+
+
 def _owns_entry(actor: Actor, case: Case | None, relation: Relation) -> bool:
-    return case is not None and relation.entry_owner_id == actor.user_id
+    """Their own entry, while they still take part (a partner whose access has ended may not touch it)."""
+    return relation.entry_owner_id == actor.user_id and _may_contribute(actor, case, relation)
+
+
+def _is_partner_of_case_or_review_team(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return case is not None and (relation.partner_agency is not None or actor.has(Role.REVIEW_TEAM))
+
+
+def _is_invited_contact(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return case is not None and relation.invited_contact
+
+
+def _is_attendee_or_review_team(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return case is not None and (relation.attendee or actor.has(Role.REVIEW_TEAM))
 
 
 class Permission(Enum):
@@ -109,8 +135,8 @@ class Permission(Enum):
     ANSWER_INFORMATION_REQUEST = ("case.information.provide", AuditCategory.COLLECTION, _is_nominator)
     SEND_CASE_MESSAGE = ("case.message.send", AuditCategory.DISCLOSURE, _system_only)
     SCHEDULE_REMINDER = ("case.reminder.schedule", AuditCategory.ALTERATION, _system_only)
-    ADD_CHRONOLOGY_ENTRY = ("case.chronology.entry.add", AuditCategory.COLLECTION, _is_contributor_or_review_team)
-    READ_OWN_ENTRIES = ("case.chronology.entries.own", AuditCategory.CONSULTATION, _is_contributor_or_review_team)
+    ADD_CHRONOLOGY_ENTRY = ("case.chronology.entry.add", AuditCategory.COLLECTION, _may_contribute)
+    READ_OWN_ENTRIES = ("case.chronology.entries.own", AuditCategory.CONSULTATION, _may_contribute)
     READ_OWN_ENTRY = ("case.chronology.entry.own", AuditCategory.CONSULTATION, _owns_entry)
     EDIT_CHRONOLOGY_ENTRY = ("case.chronology.entry.edit", AuditCategory.ALTERATION, _owns_entry)
     WITHDRAW_CHRONOLOGY_ENTRY = ("case.chronology.entry.withdraw", AuditCategory.ALTERATION, _owns_entry)
@@ -119,6 +145,28 @@ class Permission(Enum):
     LOCK_CHRONOLOGY = ("case.chronology.lock", AuditCategory.ALTERATION, _is_lead_reviewer)
     REQUEST_CHRONOLOGY_DOCUMENT = ("case.chronology.document.request", AuditCategory.CONSULTATION, _is_review_team)
     DISCLOSE_CHRONOLOGY_DOCUMENT = ("case.chronology.document.disclose", AuditCategory.DISCLOSURE, _is_review_team)
+    READ_PARTNERS = ("case.partners.read", AuditCategory.CONSULTATION, _is_review_team)
+    APPROVE_PARTNER_SUMMARY = ("case.partners.summary.approve", AuditCategory.ALTERATION, _is_lead_reviewer)
+    INVITE_PARTNERS = ("case.partners.invite", AuditCategory.DISCLOSURE, _is_lead_reviewer)
+    READ_PARTNER_INVITATION = ("case.partners.invitation.read", AuditCategory.CONSULTATION, _is_invited_contact)
+    ANSWER_PARTNER_INVITATION = ("case.partners.invitation.answer", AuditCategory.ALTERATION, _is_invited_contact)
+    READ_PARTNER_VIEW = ("case.partners.view", AuditCategory.CONSULTATION, _is_partner_of_case_or_review_team)
+    READ_MEETING = ("case.meeting.read", AuditCategory.CONSULTATION, _is_review_team)
+    SCHEDULE_MEETING = ("case.meeting.schedule", AuditCategory.ALTERATION, _is_lead_reviewer)
+    RECORD_ATTENDANCE = ("case.meeting.attendance.record", AuditCategory.COLLECTION, _is_lead_reviewer)
+    REQUEST_MEETING_INVITATION = (
+        "case.meeting.invitation.request",
+        AuditCategory.CONSULTATION,
+        _is_attendee_or_review_team,
+    )
+    DISCLOSE_MEETING_INVITATION = (
+        "case.meeting.invitation.disclose",
+        AuditCategory.DISCLOSURE,
+        _is_attendee_or_review_team,
+    )
+    SET_ONLINE_MEETING = ("case.meeting.online.set", AuditCategory.ALTERATION, _system_only)
+    REQUEST_AGENDA_PACK = ("case.meeting.agenda_pack.request", AuditCategory.CONSULTATION, _is_review_team)
+    DISCLOSE_AGENDA_PACK = ("case.meeting.agenda_pack.disclose", AuditCategory.DISCLOSURE, _is_review_team)
 
     def __init__(self, action: str, category: AuditCategory, rule: Rule) -> None:
         self.action = action
@@ -149,6 +197,21 @@ REFUSALS: dict[Permission, str] = {
     Permission.LOCK_CHRONOLOGY: "Only the lead reviewer of this case can lock its chronology.",
     Permission.REQUEST_CHRONOLOGY_DOCUMENT: "Only the review team can ask for the chronology document.",
     Permission.DISCLOSE_CHRONOLOGY_DOCUMENT: "Only the review team can receive the chronology document.",
+    Permission.READ_PARTNERS: "Only the review team can see who is invited from partner agencies.",
+    Permission.APPROVE_PARTNER_SUMMARY: "Only the lead reviewer of this case can approve its partner summary.",
+    Permission.INVITE_PARTNERS: "Only the lead reviewer of this case can invite partners.",
+    Permission.READ_PARTNER_INVITATION: "This invitation was sent to someone else.",
+    Permission.ANSWER_PARTNER_INVITATION: "Only the person this invitation was sent to can answer it.",
+    Permission.READ_PARTNER_VIEW: "You do not have access to this case. Partners see a case once they have accepted "
+    "an invitation to it, until their access ends.",
+    Permission.READ_MEETING: "Only the review team can manage the debrief meeting.",
+    Permission.SCHEDULE_MEETING: "Only the lead reviewer of this case can schedule its debrief meeting.",
+    Permission.RECORD_ATTENDANCE: "Only the lead reviewer of this case can record who attended.",
+    Permission.REQUEST_MEETING_INVITATION: "Only people invited to the meeting can have its calendar invitation.",
+    Permission.DISCLOSE_MEETING_INVITATION: "Only people invited to the meeting can have its calendar invitation.",
+    Permission.SET_ONLINE_MEETING: "Only Rapid Debrief itself records the Teams meeting it created.",
+    Permission.REQUEST_AGENDA_PACK: "Only the review team can ask for the agenda pack.",
+    Permission.DISCLOSE_AGENDA_PACK: "Only the review team can receive the agenda pack.",
 }
 
 

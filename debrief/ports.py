@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from debrief.chronology import ChronologyEntry, ChronologyLock
     from debrief.consent import ConsentRecord
     from debrief.contributors import Contributor
+    from debrief.meetings import Meeting
     from debrief.parameters import ParametersRevision
+    from debrief.partners import PartnerInvitation, PartnerSummary
 
 
 class CaseRepository(Protocol):
@@ -59,6 +61,52 @@ class ContributorRepository(Protocol):
 
     async def awaiting(self, *, deadline_from: date) -> builtins.list[tuple[int, Contributor]]:
         """(case id, contributor) for every invitation whose deadline is on or after `deadline_from`."""
+        ...
+
+
+class PartnerRepository(Protocol):
+    async def summary(self, case_id: int) -> PartnerSummary | None:
+        """The latest approved partner summary."""
+        ...
+
+    async def add_summary(self, case_id: int, summary: PartnerSummary) -> None:
+        """Keep a new revision; a second writer of the same revision is a ConcurrentChange."""
+        ...
+
+    async def invitations(self, case_id: int) -> builtins.list[PartnerInvitation]:
+        """Every invitation of the case, oldest first (answered, delegated and expired ones too)."""
+        ...
+
+    async def invitations_of(self, user_id: str) -> builtins.list[PartnerInvitation]:
+        """Every invitation this person has had, on any case, newest first."""
+        ...
+
+    async def get_invitation(self, invitation_id: int) -> PartnerInvitation | None: ...
+
+    async def add_invitation(self, invitation: PartnerInvitation) -> PartnerInvitation:
+        """Store a new invitation, giving it its id."""
+        ...
+
+    async def save_invitation(self, invitation: PartnerInvitation) -> None:
+        """Write its new state; ConcurrentChange if it changed since it was read (its version)."""
+        ...
+
+    async def awaiting_answer(self, *, answer_by_from: date) -> builtins.list[PartnerInvitation]:
+        """Unanswered invitations whose answer date is on or after `answer_by_from` (for reminders)."""
+        ...
+
+
+class MeetingRepository(Protocol):
+    async def get(self, case_id: int) -> Meeting | None:
+        """The case's debrief meeting (one per case)."""
+        ...
+
+    async def add(self, meeting: Meeting) -> None:
+        """A second meeting for the same case is a ConcurrentChange."""
+        ...
+
+    async def save(self, meeting: Meeting) -> None:
+        """Write its new state; ConcurrentChange if it changed since it was read (its version)."""
         ...
 
 
@@ -129,6 +177,12 @@ class UnitOfWork(Protocol):
 
     @property
     def reminders(self) -> ReminderRepository: ...
+
+    @property
+    def partners(self) -> PartnerRepository: ...
+
+    @property
+    def meetings(self) -> MeetingRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

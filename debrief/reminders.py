@@ -1,8 +1,10 @@
-"""Scheduled work: gentle reminders to invited officers who have not added anything yet.
+"""Scheduled work: gentle reminders to invited officers who have not added anything yet, and to partner
+contacts who have not answered their invitation.
 
-One reminder on the working day before contributions are due, one on the day, each in working hours and
-each sent once (the record of it is written with its outbox message; a second instance doing the same
-round fails on the record's key and sends nothing).
+One reminder on the working day before contributions are due, one on the day; one to a partner on the
+working day before their invitation's answer date. Each in working hours and each sent once (the record of
+it is written with its outbox message; a second instance doing the same round fails on the record's key and
+sends nothing).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from debrief.contributors import Contributor
 from debrief.errors import ConcurrentChange
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import LONDON, CaseStatus
+from debrief.partners import InvitationStatus, PartnerInvitation
 from debrief.permissions import SYSTEM, Permission, authorise
 from debrief.ports import UnitOfWork
 
@@ -80,6 +83,50 @@ async def send_due_reminders(*, uow: Callable[[], UnitOfWork], now: datetime) ->
         except ConcurrentChange:
             continue  # another instance sent this case's reminders in the same round
     return queued
+
+
+async def send_due_partner_reminders(*, uow: Callable[[], UnitOfWork], now: datetime) -> int:
+    """Unanswered partner invitations whose answer date is the next working day (or today): one reminder each."""
+    if not in_working_hours(now):
+        return 0
+    async with uow() as reading:
+        awaiting = await reading.partners.awaiting_answer(answer_by_from=now.astimezone(LONDON).date())
+    queued = 0
+    for invitation in awaiting:
+        if not is_due(Reminder.BEFORE_DEADLINE, deadline=invitation.answer_by, now=now) and not is_due(
+            Reminder.DEADLINE_DAY, deadline=invitation.answer_by, now=now
+        ):
+            continue
+        try:
+            queued += await _remind_partner(uow(), invitation, now=now)
+        except ConcurrentChange:
+            continue
+    return queued
+
+
+async def _remind_partner(uow: UnitOfWork, invitation: PartnerInvitation, *, now: datetime) -> int:
+    async with uow:
+        case = await uow.cases.get(invitation.case_id)
+        current = await uow.partners.get_invitation(invitation.id) if invitation.id is not None else None
+        if case is None or current is None or current.status is not InvitationStatus.INVITED or current.expired(now):
+            return 0
+        key = f"partner_answer_{current.id}"
+        if (current.contact.user_id, key) in await uow.reminders.sent(invitation.case_id):
+            return 0
+        await authorise(
+            uow, SYSTEM, Permission.SCHEDULE_REMINDER, case, now=now, recipients=(f"person:{current.contact.user_id}",)
+        )
+        await uow.reminders.add(invitation.case_id, current.contact.user_id, key, now)
+        uow.outbox.add(
+            OutboundMessage(
+                MessageKind.PARTNER_INVITATION_REMINDER,
+                invitation.case_id,
+                Audience.PERSON,
+                person_id=current.contact.user_id,
+            )
+        )
+        await uow.commit()
+        return 1
 
 
 async def _remind_for_case(uow: UnitOfWork, case_id: int, contributors: list[Contributor], *, now: datetime) -> int:

@@ -16,31 +16,41 @@ written as WordprocessingML text with a handful of named paragraph styles and pa
 VM (each call searches the body, so the cost grows with the square), and a two-column table took 3 s for just
 500 entries; the text takes about a second in all (`make bench`: chronology_docx_5000_entries_s). Entries are
 paragraphs, not table rows, for the same reason in Word, which lays out a long table slowly; each entry keeps
-its lines on one page where they fit.
+its lines on one page where they fit. What the documents share (the page, the marking, the body, the words) is in
+`documents.word`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from io import BytesIO
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
-from docx.section import Section
 from docx.shared import Cm, Pt
-from docx.text.paragraph import Paragraph
 
-from debrief.chronology import Chronology, ChronologyEntry, Conflict, EntryContent, Gap, Precision
-from debrief.model import LONDON, Case, Person
+from debrief.chronology import Chronology, ChronologyEntry, Conflict, EntryContent, Gap
+from debrief.model import Case, Person
 from debrief.parameters import ParallelProcess, Parameters
+from documents.word import GOOD_SHADE as _GOOD_SHADE
+from documents.word import MARKING, Body, add_item_style, add_marking_style, case_fields, normal_style
+from documents.word import MISSED_SHADE as _MISSED_SHADE
+from documents.word import Numbers as _Numbers
+from documents.word import count as _count
+from documents.word import day as _day
+from documents.word import label as _label
+from documents.word import moment as _moment
+from documents.word import numbers_list as _numbers_list
+from documents.word import run as _run
+from documents.word import set_properties as _set_word_properties
+from documents.word import set_up_page as _set_up_word_page
+from documents.word import source as _source
+from documents.word import when as _when
 
-MARKING = "OFFICIAL-SENSITIVE"
 TITLE = "Rapid debrief chronology"
 MISSED_OPPORTUNITY = "Possible missed opportunity"
 GOOD_PRACTICE = "Good practice"
@@ -61,21 +71,15 @@ PURPOSE = (
     "the review team until the senior investigating officer (SIO) has signed it off.",
 )
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Characters XML 1.0 cannot carry; a contributor's pasted text may hold them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_MISSED_SHADE = "FBE4D5"
-_GOOD_SHADE = "E2EFDA"
 _GAP_SHADE = "EDEDED"
-_LINK_COLOUR = "0563C1"
 
 
 def render_chronology(*, case: Case, chronology: Chronology, produced_for: Person, produced_at: datetime) -> bytes:
     """The chronology as a .docx file, marked OFFICIAL-SENSITIVE on every page."""
     document = Document()
     styles = _install_styles(document)
-    _set_up_page(document.sections[0], case)
-    _set_properties(document, case, produced_at)
+    _set_up_word_page(document.sections[0], case.case_number)
+    _set_word_properties(document, title=f"{TITLE} – {case.case_number}", produced_at=produced_at)
 
     numbers = _Numbers(chronology.entries)
     body = _Body(styles)
@@ -110,10 +114,7 @@ class _Styles:
 
 def _install_styles(document: DocxDocument) -> _Styles:
     styles = document.styles
-    normal = styles["Normal"]
-    normal.font.name = "Arial"
-    normal.font.size = Pt(10)
-    normal.paragraph_format.space_after = Pt(4)
+    normal = normal_style(document)
 
     # Borders and shading first: python-docx then puts the spacing and the rest after them, in schema order.
     entry = styles.add_style("Chronology entry", WD_STYLE_TYPE.PARAGRAPH)
@@ -134,10 +135,7 @@ def _install_styles(document: DocxDocument) -> _Styles:
     detail.paragraph_format.space_after = Pt(1)
     detail.paragraph_format.keep_with_next = True
 
-    item = styles.add_style("Listed item", WD_STYLE_TYPE.PARAGRAPH)
-    item.base_style = normal
-    item.paragraph_format.left_indent = Cm(0.5)
-    item.paragraph_format.space_after = Pt(1)
+    item = add_item_style(document, normal)
 
     highlight = styles.add_style("Learning highlight", WD_STYLE_TYPE.PARAGRAPH)
     highlight.base_style = detail
@@ -151,11 +149,7 @@ def _install_styles(document: DocxDocument) -> _Styles:
     gap.paragraph_format.space_before = Pt(10)
     gap.paragraph_format.space_after = Pt(4)
 
-    marking = styles.add_style("Marking", WD_STYLE_TYPE.PARAGRAPH)
-    marking.base_style = normal
-    marking.font.bold = True
-    marking.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    marking.paragraph_format.space_after = Pt(0)
+    marking = add_marking_style(document, normal)
 
     return _Styles(
         entry=entry.style_id,
@@ -167,80 +161,12 @@ def _install_styles(document: DocxDocument) -> _Styles:
     )
 
 
-def _set_up_page(section: Section, case: Case) -> None:
-    """A4, with the marking at the top and bottom of every page (one section, same header on every page)."""
-    section.page_width = Cm(21)
-    section.page_height = Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2)
-    section.top_margin = section.bottom_margin = Cm(2)
-    section.header_distance = section.footer_distance = Cm(1)
-    section.different_first_page_header_footer = False
-
-    header = section.header
-    header.is_linked_to_previous = False
-    top = header.paragraphs[0]
-    top.style = "Marking"
-    top.add_run(MARKING)
-
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    bottom = footer.paragraphs[0]
-    bottom.style = "Marking"
-    bottom.add_run(MARKING)
-    plain = bottom.add_run(f"   {case.case_number}   Page ")
-    plain.bold = False
-    _field(bottom, "PAGE")
-    of = bottom.add_run(" of ")
-    of.bold = False
-    _field(bottom, "NUMPAGES")
-
-
-def _field(paragraph: Paragraph, instruction: str) -> None:
-    """A Word field (PAGE, NUMPAGES): Word and LibreOffice fill in the number on every page."""
-    run = '<w:rPr><w:b w:val="0"/></w:rPr>'
-    for xml in (
-        f'<w:r {nsdecls("w")}>{run}<w:fldChar w:fldCharType="begin"/></w:r>',
-        f'<w:r {nsdecls("w")}>{run}<w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>',
-        f'<w:r {nsdecls("w")}>{run}<w:fldChar w:fldCharType="separate"/></w:r>',
-        f"<w:r {nsdecls('w')}>{run}<w:t>1</w:t></w:r>",
-        f'<w:r {nsdecls("w")}>{run}<w:fldChar w:fldCharType="end"/></w:r>',
-    ):
-        paragraph._p.append(parse_xml(xml))
-
-
-def _set_properties(document: DocxDocument, case: Case, produced_at: datetime) -> None:
-    """Replace the template's properties: the file's own metadata carries the marking too."""
-    props = document.core_properties
-    utc = _aware(produced_at).astimezone(UTC).replace(tzinfo=None)
-    props.title = f"{TITLE} – {case.case_number}"
-    props.subject = "Homicide prevention rapid debrief"
-    props.category = MARKING
-    props.keywords = MARKING
-    props.comments = f"{MARKING}. Potentially disclosable (CPIA 1996): retain; need to know; do not forward."
-    props.author = "Rapid Debrief"
-    props.last_modified_by = "Rapid Debrief"
-    props.created = utc
-    props.modified = utc
-    props.revision = 1
-
-
 # --- The front matter ---------------------------------------------------------------------------------------
 
 
 def _title_block(body: _Body, case: Case, produced_for: Person, produced_at: datetime) -> None:
-    nomination = case.nomination
     body.paragraph(_run(TITLE), style="Title")  # the template's style ids: Title, Heading1
-    body.field("Case", case.case_number)
-    body.field("Operation", nomination.operation_name or "none given")
-    body.field("Crime or incident reference", nomination.incident_reference)
-    incident = (
-        f"{nomination.offence_type.label} ({nomination.context.label.lower()}, {nomination.harm.label.lower()}), "
-        f"{_moment(nomination.incident_at)}, {nomination.policing_area}"
-    )
-    body.field("Incident", incident)
-    body.field("SIO", nomination.sio.name)
-    if case.lead_reviewer is not None:
-        body.field("Lead reviewer", case.lead_reviewer.name)
+    case_fields(body, case)
     body.field("Produced for", f"{produced_for.name}, {_moment(produced_at)} (UK time)")
 
 
@@ -457,134 +383,9 @@ def _learning(body: _Body, entry: ChronologyEntry) -> None:
 # --- Writing WordprocessingML -------------------------------------------------------------------------------
 
 
-class _Body:
-    """Paragraphs as WordprocessingML text, parsed once and put into the document before its section settings."""
+class _Body(Body):
+    """The document's body (see `documents.word.Body`), knowing the chronology's own paragraph styles."""
 
     def __init__(self, styles: _Styles) -> None:
+        super().__init__()
         self.styles = styles
-        self._parts: list[str] = []
-
-    def paragraph(self, *runs: str, style: str | None = None, shade: str | None = None) -> None:
-        """A paragraph of runs (from `_run`, `_label`) in a style (by its id), optionally shaded."""
-        properties = ""
-        if style is not None or shade is not None:
-            properties = "<w:pPr>"
-            if style is not None:
-                properties += f'<w:pStyle w:val="{style}"/>'
-            if shade is not None:
-                properties += f'<w:shd w:val="clear" w:color="auto" w:fill="{shade}"/>'
-            properties += "</w:pPr>"
-        self._parts.append(f"<w:p>{properties}{''.join(runs)}</w:p>")
-
-    def field(self, label: str, value: str, *, style: str | None = None) -> None:
-        self._parts.append(
-            (f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else "<w:p>")
-            + _label(f"{label}: ")
-            + _run(value)
-            + "</w:p>"
-        )
-
-    def let_page_break_after(self) -> None:
-        """The last paragraph need not share a page with the next: it ends a group kept together."""
-        last = self._parts[-1]
-        style = last.find("<w:pStyle ")
-        if style >= 0:
-            end = last.index("/>", style) + 2  # keepNext follows pStyle in a paragraph's properties
-            self._parts[-1] = f'{last[:end]}<w:keepNext w:val="0"/>{last[end:]}'
-
-    def heading(self, text: str) -> None:
-        self.paragraph(_run(text), style="Heading1")
-
-    def write_into(self, document: DocxDocument) -> None:
-        body = document.element.body
-        parsed = parse_xml(f"<w:body {nsdecls('w')}>{''.join(self._parts)}</w:body>")
-        section = body.sectPr
-        if section is not None:
-            body.remove(section)
-        body.extend(list(parsed))
-        if section is not None:
-            body.append(section)
-
-
-def _run(text: str) -> str:
-    return f'<w:r><w:t xml:space="preserve">{_escape(text)}</w:t></w:r>'
-
-
-def _label(text: str) -> str:
-    return f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{_escape(text)}</w:t></w:r>'
-
-
-def _escape(text: str) -> str:
-    text = _NOT_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if "\n" in text or "\r" in text or "\t" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-        text = text.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
-    return text
-
-
-class _Numbers:
-    """Each entry's number in this chronology (1 is the earliest), for cross-references and links."""
-
-    def __init__(self, entries: Sequence[ChronologyEntry]) -> None:
-        self._by_object = {id(e): n for n, e in enumerate(entries, 1)}
-        self._by_id = {e.id: n for n, e in enumerate(entries, 1) if e.id is not None}
-
-    def of(self, entry: ChronologyEntry) -> int:
-        number = self._by_object.get(id(entry))
-        if number is None and entry.id is not None:
-            number = self._by_id.get(entry.id)
-        return number if number is not None else 0
-
-    def link(self, number: int, *, label: str | None = None) -> str:
-        text = _escape(label or f"Entry {number}")
-        if number <= 0:
-            return _run("an entry not in this chronology")
-        return (
-            f'<w:hyperlink w:anchor="entry_{number}" w:history="1"><w:r><w:rPr><w:b/>'
-            f'<w:color w:val="{_LINK_COLOUR}"/><w:u w:val="single"/></w:rPr>'
-            f'<w:t xml:space="preserve">{text}</w:t></w:r></w:hyperlink>'
-        )
-
-
-# --- Words --------------------------------------------------------------------------------------------------
-
-
-def _when(content: EntryContent) -> str:
-    """When the contact happened, as precisely as it is known: no more, no less."""
-    day = _day(content.event_date)
-    t = content.event_time
-    if content.precision is Precision.DATE_ONLY or t is None:
-        return f"{day} (time not known)"
-    if content.precision is Precision.APPROXIMATE:
-        return f"{day} about {t:%H:%M}"
-    return f"{day} {t:%H:%M}"
-
-
-def _source(content: EntryContent) -> str:
-    reference = f", reference {content.source_reference}" if content.source_reference else ", no reference"
-    return f"{content.source_agency} – {content.source_system}{reference}"
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def _moment(value: datetime) -> str:
-    """A moment in UK local time (Europe/London, GMT or BST), 24-hour clock."""
-    local = _aware(value).astimezone(LONDON)
-    return f"{_day(local.date())} {local:%H:%M}"
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-def _numbers_list(numbers: Iterable[int]) -> str:
-    listed = [str(n) for n in numbers]
-    if not listed:
-        return "none identified so far."
-    return ("entry " if len(listed) == 1 else "entries ") + ", ".join(listed) + "."

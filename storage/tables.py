@@ -233,6 +233,72 @@ contribution_reminders = Table(
     Column("sent_at", UtcDateTime(), nullable=False),
 )
 
+partner_summaries = Table(
+    "partner_summaries",
+    metadata,
+    # Every approved revision of the only case text partners see, never changed; two approvals of the same
+    # revision collide on the primary key.
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("revision", Integer, primary_key=True, autoincrement=False),
+    Column("text", Text, nullable=False),
+    Column("approved_by_id", String(64), nullable=False),
+    Column("approved_by_name", String(200), nullable=False),
+    Column("approved_at", UtcDateTime(), nullable=False),
+)
+
+partner_invitations = Table(
+    "partner_invitations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("agency", String(120), nullable=False),
+    Column("contact_id", String(64), nullable=False),
+    Column("contact_name", String(200), nullable=False),
+    Column("invited_by_id", String(64), nullable=False),
+    Column("invited_by_name", String(200), nullable=False),
+    Column("invited_at", UtcDateTime(), nullable=False),
+    Column("answer_by", Date, nullable=False),
+    Column("agreement", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("answered_at", UtcDateTime()),
+    Column("decline_reason", Text),
+    Column("delegated_to_id", String(64)),
+    Column("delegated_to_name", String(200)),
+    Column("access_until", UtcDateTime()),
+    Column("version", Integer, nullable=False),
+    # The invitation this one was delegated from (its predecessor's contact passed it on).
+    Column("delegated_from_id", Id, ForeignKey("partner_invitations.id")),
+    # A case's invitations in the order they were made, one person's invitations on any case, and those still
+    # awaiting an answer (the reminders).
+    Index("ix_partner_invitations_case_id_id", "case_id", "id"),
+    Index("ix_partner_invitations_contact_id", "contact_id"),
+    Index("ix_partner_invitations_answer_by", "answer_by"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    # One debrief meeting per case: the primary key makes a second one a concurrent change.
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    # [{"id": ..., "name": ...}] in the order chosen.
+    Column("attendees", JSON, nullable=False),
+    Column("scheduled_by_id", String(64), nullable=False),
+    Column("scheduled_by_name", String(200), nullable=False),
+    Column("scheduled_at", UtcDateTime(), nullable=False),
+    Column("location", String(200)),
+    Column("join_url", Text),
+    Column("online_meeting_id", String(500)),
+    # Like attendees; SQL NULL (not JSON null) until attendance is recorded.
+    Column("attended", JSON(none_as_null=True)),
+    Column("attendance_recorded_by_id", String(64)),
+    Column("attendance_recorded_by_name", String(200)),
+    Column("attendance_recorded_at", UtcDateTime()),
+    Column("version", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+)
+
 document_links = Table(
     "document_links",
     metadata,

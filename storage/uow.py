@@ -28,6 +28,7 @@ from debrief.chronology import (
 from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.contributors import Contributor
 from debrief.errors import AlreadyProcessed, ConcurrentChange, DuplicateIncident
+from debrief.meetings import Meeting
 from debrief.messages import OutboundMessage
 from debrief.model import (
     Case,
@@ -41,6 +42,7 @@ from debrief.model import (
     TriageOutcome,
 )
 from debrief.parameters import ParallelProcess, Parameters, ParametersRevision
+from debrief.partners import InvitationStatus, PartnerInvitation, PartnerSummary
 from storage import tables as t
 
 # Built once: compiling a statement per call was a measurable share of a submit's CPU (see make bench).
@@ -56,6 +58,9 @@ _INSERT_ENTRY = insert(t.chronology_entries)
 _INSERT_ENTRY_VERSION = insert(t.chronology_entry_versions)
 _INSERT_LOCK = insert(t.chronology_locks)
 _INSERT_REMINDER = insert(t.contribution_reminders)
+_INSERT_PARTNER_SUMMARY = insert(t.partner_summaries)
+_INSERT_INVITATION = insert(t.partner_invitations)
+_INSERT_MEETING = insert(t.meetings)
 
 
 def _next_number_statement(dialect: Any) -> Any:
@@ -89,6 +94,8 @@ class SqlUnitOfWork:
         self.contributors = SqlContributorRepository(self)
         self.chronology = SqlChronologyRepository(self)
         self.reminders = SqlReminderRepository(self)
+        self.partners = SqlPartnerRepository(self)
+        self.meetings = SqlMeetingRepository(self)
         self.audit = SqlAuditLog(self)
         self.outbox = SqlOutbox(self)
 
@@ -748,6 +755,235 @@ class SqlReminderRepository:
         except IntegrityError:
             await self._uow._raise_if_replayed()
             raise ConcurrentChange(f"a reminder of case {case_id} was recorded while this action ran") from None
+
+
+class SqlPartnerRepository:
+    """Partner summaries by revision (never changed) and partner invitations as they stand now."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def summary(self, case_id: int) -> PartnerSummary | None:
+        """The latest approved partner summary."""
+        c = t.partner_summaries.c
+        row = (
+            await self._uow.connection.execute(
+                select(t.partner_summaries).where(c.case_id == case_id).order_by(c.revision.desc()).limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        return PartnerSummary(
+            text=row.text,
+            approved_by=Person(row.approved_by_id, row.approved_by_name),
+            approved_at=row.approved_at,
+            revision=row.revision,
+        )
+
+    async def add_summary(self, case_id: int, summary: PartnerSummary) -> None:
+        """Keep a new revision; a second writer of the same revision fails on the primary key: ConcurrentChange."""
+        try:
+            await self._uow.connection.execute(
+                _INSERT_PARTNER_SUMMARY,
+                {
+                    "case_id": case_id,
+                    "revision": summary.revision,
+                    "text": summary.text,
+                    "approved_by_id": summary.approved_by.user_id,
+                    "approved_by_name": summary.approved_by.name,
+                    "approved_at": summary.approved_at,
+                },
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"the partner summary of case {case_id} changed while this action ran") from None
+
+    async def invitations(self, case_id: int) -> builtins.list[PartnerInvitation]:
+        """Every invitation of the case, oldest first (answered, delegated and expired ones too)."""
+        c = t.partner_invitations.c
+        rows = (
+            await self._uow.connection.execute(select(t.partner_invitations).where(c.case_id == case_id).order_by(c.id))
+        ).all()
+        return [_invitation_from_row(row) for row in rows]
+
+    async def invitations_of(self, user_id: str) -> builtins.list[PartnerInvitation]:
+        """Every invitation this person has had, on any case, newest first."""
+        c = t.partner_invitations.c
+        rows = (
+            await self._uow.connection.execute(
+                select(t.partner_invitations).where(c.contact_id == user_id).order_by(c.invited_at.desc(), c.id.desc())
+            )
+        ).all()
+        return [_invitation_from_row(row) for row in rows]
+
+    async def get_invitation(self, invitation_id: int) -> PartnerInvitation | None:
+        c = t.partner_invitations.c
+        row = (await self._uow.connection.execute(select(t.partner_invitations).where(c.id == invitation_id))).first()
+        return _invitation_from_row(row) if row is not None else None
+
+    async def add_invitation(self, invitation: PartnerInvitation) -> PartnerInvitation:
+        """Store a new invitation, giving it its id."""
+        result = await self._uow.connection.execute(
+            _INSERT_INVITATION, {**_invitation_row(invitation), "case_id": invitation.case_id}
+        )
+        assert result.inserted_primary_key is not None
+        invitation.id = int(result.inserted_primary_key[0])
+        return invitation
+
+    async def save_invitation(self, invitation: PartnerInvitation) -> None:
+        """Write the invitation's new state (the domain has already counted its version up).
+
+        Refused with ConcurrentChange when the stored invitation is no longer the version this one was changed from
+        (another answer won).
+        """
+        assert invitation.id is not None
+        c = t.partner_invitations.c
+        result = await self._uow.connection.execute(
+            update(t.partner_invitations)
+            .where(c.id == invitation.id, c.version == invitation.version - 1)
+            .values(**_invitation_row(invitation))
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"partner invitation {invitation.id} changed while this action ran")
+
+    async def awaiting_answer(self, *, answer_by_from: date) -> builtins.list[PartnerInvitation]:
+        """Unanswered invitations whose answer date is on or after `answer_by_from` (for reminders), by case."""
+        c = t.partner_invitations.c
+        rows = (
+            await self._uow.connection.execute(
+                select(t.partner_invitations)
+                .where(c.status == InvitationStatus.INVITED.value, c.answer_by >= answer_by_from)
+                .order_by(c.case_id, c.id)
+            )
+        ).all()
+        return [_invitation_from_row(row) for row in rows]
+
+
+def _invitation_row(invitation: PartnerInvitation) -> dict[str, Any]:
+    """Every column but the id and the case (which never change)."""
+    delegated_to = invitation.delegated_to
+    return {
+        "agency": invitation.agency,
+        "contact_id": invitation.contact.user_id,
+        "contact_name": invitation.contact.name,
+        "invited_by_id": invitation.invited_by.user_id,
+        "invited_by_name": invitation.invited_by.name,
+        "invited_at": invitation.invited_at,
+        "answer_by": invitation.answer_by,
+        "agreement": invitation.agreement,
+        "status": invitation.status.value,
+        "answered_at": invitation.answered_at,
+        "decline_reason": invitation.decline_reason,
+        "delegated_to_id": delegated_to.user_id if delegated_to else None,
+        "delegated_to_name": delegated_to.name if delegated_to else None,
+        "access_until": invitation.access_until,
+        "version": invitation.version,
+        "delegated_from_id": invitation.delegated_from_id,
+    }
+
+
+def _invitation_from_row(row: Row[Any]) -> PartnerInvitation:
+    return PartnerInvitation(
+        case_id=row.case_id,
+        agency=row.agency,
+        contact=Person(row.contact_id, row.contact_name),
+        invited_by=Person(row.invited_by_id, row.invited_by_name),
+        invited_at=row.invited_at,
+        answer_by=row.answer_by,
+        agreement=row.agreement,
+        id=row.id,
+        status=InvitationStatus(row.status),
+        answered_at=row.answered_at,
+        decline_reason=row.decline_reason,
+        delegated_to=_person(row.delegated_to_id, row.delegated_to_name),
+        access_until=row.access_until,
+        version=row.version,
+        delegated_from_id=row.delegated_from_id,
+    )
+
+
+class SqlMeetingRepository:
+    """One debrief meeting per case (the primary key), as it stands now."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, case_id: int) -> Meeting | None:
+        """The case's debrief meeting (one per case)."""
+        c = t.meetings.c
+        row = (await self._uow.connection.execute(select(t.meetings).where(c.case_id == case_id))).first()
+        return _meeting_from_row(row) if row is not None else None
+
+    async def add(self, meeting: Meeting) -> None:
+        """A second meeting for the same case fails on the primary key: ConcurrentChange."""
+        try:
+            await self._uow.connection.execute(_INSERT_MEETING, {**_meeting_row(meeting), "case_id": meeting.case_id})
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"the meeting of case {meeting.case_id} changed while this action ran") from None
+
+    async def save(self, meeting: Meeting) -> None:
+        """Write the meeting's new state (the domain has already counted its version up).
+
+        Refused with ConcurrentChange when the stored meeting is no longer the version this one was changed from.
+        """
+        c = t.meetings.c
+        result = await self._uow.connection.execute(
+            update(t.meetings)
+            .where(c.case_id == meeting.case_id, c.version == meeting.version - 1)
+            .values(**_meeting_row(meeting))
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"the meeting of case {meeting.case_id} changed while this action ran")
+
+
+def _people_json(people: tuple[Person, ...]) -> builtins.list[dict[str, str]]:
+    return [{"id": p.user_id, "name": p.name} for p in people]
+
+
+def _people_from_json(people: builtins.list[dict[str, str]]) -> tuple[Person, ...]:
+    return tuple(Person(p["id"], p["name"]) for p in people)
+
+
+def _meeting_row(meeting: Meeting) -> dict[str, Any]:
+    """Every column but the case (the primary key)."""
+    recorder = meeting.attendance_recorded_by
+    return {
+        "starts_at": meeting.starts_at,
+        "duration_minutes": meeting.duration_minutes,
+        "attendees": _people_json(meeting.attendees),
+        "scheduled_by_id": meeting.scheduled_by.user_id,
+        "scheduled_by_name": meeting.scheduled_by.name,
+        "scheduled_at": meeting.scheduled_at,
+        "location": meeting.location,
+        "join_url": meeting.join_url,
+        "online_meeting_id": meeting.online_meeting_id,
+        "attended": _people_json(meeting.attended) if meeting.attended is not None else None,
+        "attendance_recorded_by_id": recorder.user_id if recorder else None,
+        "attendance_recorded_by_name": recorder.name if recorder else None,
+        "attendance_recorded_at": meeting.attendance_recorded_at,
+        "version": meeting.version,
+        "revision": meeting.revision,
+    }
+
+
+def _meeting_from_row(row: Row[Any]) -> Meeting:
+    return Meeting(
+        case_id=row.case_id,
+        starts_at=row.starts_at,
+        duration_minutes=row.duration_minutes,
+        attendees=_people_from_json(row.attendees),
+        scheduled_by=Person(row.scheduled_by_id, row.scheduled_by_name),
+        scheduled_at=row.scheduled_at,
+        location=row.location,
+        join_url=row.join_url,
+        online_meeting_id=row.online_meeting_id,
+        attended=_people_from_json(row.attended) if row.attended is not None else None,
+        attendance_recorded_by=_person(row.attendance_recorded_by_id, row.attendance_recorded_by_name),
+        attendance_recorded_at=row.attendance_recorded_at,
+        version=row.version,
+        revision=row.revision,
+    )
 
 
 class SqlAuditLog:

@@ -12,9 +12,11 @@ from debrief.chronology import ChronologyEntry, ChronologyLock
 from debrief.consent import ConsentRecord
 from debrief.contributors import Contributor
 from debrief.errors import ConcurrentChange, DuplicateIncident
+from debrief.meetings import Meeting
 from debrief.messages import OutboundMessage
 from debrief.model import Case, Person
 from debrief.parameters import ParametersRevision
+from debrief.partners import InvitationStatus, PartnerInvitation, PartnerSummary
 
 
 class FakeCases:
@@ -55,7 +57,8 @@ class FakeParameters:
         self.revisions: dict[int, list[ParametersRevision]] = {}
 
     async def latest(self, case_id: int) -> ParametersRevision | None:
-        return (self.revisions.get(case_id) or [None])[-1]
+        kept = self.revisions.get(case_id)
+        return kept[-1] if kept else None
 
     async def add(self, case_id: int, revision: ParametersRevision) -> None:
         self.revisions.setdefault(case_id, []).append(revision)
@@ -66,7 +69,8 @@ class FakeConsents:
         self.records: dict[int, list[ConsentRecord]] = {}
 
     async def latest(self, case_id: int) -> ConsentRecord | None:
-        return (self.records.get(case_id) or [None])[-1]
+        kept = self.records.get(case_id)
+        return kept[-1] if kept else None
 
     async def add(self, case_id: int, record: ConsentRecord) -> None:
         self.records.setdefault(case_id, []).append(record)
@@ -163,6 +167,76 @@ class FakeReminders:
         self.records[key] = sent_at
 
 
+class FakePartners:
+    """Summaries by revision and invitations as they stand, like the real repository: a second summary of the same
+    revision, or a save that does not come from the stored version, is a ConcurrentChange."""
+
+    def __init__(self) -> None:
+        self.summaries: dict[int, list[PartnerSummary]] = {}
+        self.stored: dict[int, PartnerInvitation] = {}
+
+    async def summary(self, case_id: int) -> PartnerSummary | None:
+        kept = self.summaries.get(case_id)
+        return max(kept, key=lambda s: s.revision) if kept else None
+
+    async def add_summary(self, case_id: int, summary: PartnerSummary) -> None:
+        kept = self.summaries.setdefault(case_id, [])
+        if any(s.revision == summary.revision for s in kept):
+            raise ConcurrentChange(f"the partner summary of case {case_id} changed while this action ran")
+        kept.append(summary)
+
+    async def invitations(self, case_id: int) -> builtins.list[PartnerInvitation]:
+        return [copy.deepcopy(i) for _, i in sorted(self.stored.items()) if i.case_id == case_id]
+
+    async def invitations_of(self, user_id: str) -> builtins.list[PartnerInvitation]:
+        found = [i for i in self.stored.values() if i.contact.user_id == user_id]
+        return [copy.deepcopy(i) for i in sorted(found, key=lambda i: (i.invited_at, i.id or 0), reverse=True)]
+
+    async def get_invitation(self, invitation_id: int) -> PartnerInvitation | None:
+        invitation = self.stored.get(invitation_id)
+        return copy.deepcopy(invitation) if invitation else None
+
+    async def add_invitation(self, invitation: PartnerInvitation) -> PartnerInvitation:
+        invitation.id = max(self.stored, default=0) + 1
+        self.stored[invitation.id] = copy.deepcopy(invitation)
+        return invitation
+
+    async def save_invitation(self, invitation: PartnerInvitation) -> None:
+        assert invitation.id is not None
+        current = self.stored.get(invitation.id)
+        if current is None or current.version != invitation.version - 1:
+            raise ConcurrentChange(f"partner invitation {invitation.id} changed while this action ran")
+        self.stored[invitation.id] = copy.deepcopy(invitation)
+
+    async def awaiting_answer(self, *, answer_by_from: date) -> builtins.list[PartnerInvitation]:
+        found = [
+            i for i in self.stored.values() if i.status is InvitationStatus.INVITED and i.answer_by >= answer_by_from
+        ]
+        return [copy.deepcopy(i) for i in sorted(found, key=lambda i: (i.case_id, i.id or 0))]
+
+
+class FakeMeetings:
+    """One meeting per case, as it stands; a save must come from the stored version, or it is a ConcurrentChange."""
+
+    def __init__(self) -> None:
+        self.stored: dict[int, Meeting] = {}
+
+    async def get(self, case_id: int) -> Meeting | None:
+        meeting = self.stored.get(case_id)
+        return copy.deepcopy(meeting) if meeting else None
+
+    async def add(self, meeting: Meeting) -> None:
+        if meeting.case_id in self.stored:
+            raise ConcurrentChange(f"the meeting of case {meeting.case_id} changed while this action ran")
+        self.stored[meeting.case_id] = copy.deepcopy(meeting)
+
+    async def save(self, meeting: Meeting) -> None:
+        current = self.stored.get(meeting.case_id)
+        if current is None or current.version != meeting.version - 1:
+            raise ConcurrentChange(f"the meeting of case {meeting.case_id} changed while this action ran")
+        self.stored[meeting.case_id] = copy.deepcopy(meeting)
+
+
 class FakeAuditLog:
     def __init__(self) -> None:
         self.pending: list[tuple[AuditRecord, Case | None]] = []
@@ -189,6 +263,8 @@ class FakeUnitOfWork:
         self.contributors = FakeContributors()
         self.chronology = FakeChronology()
         self.reminders = FakeReminders()
+        self.partners = FakePartners()
+        self.meetings = FakeMeetings()
         self.audit = FakeAuditLog()
         self.outbox = FakeOutbox()
         self.committed_audit: list[AuditRecord] = []
@@ -196,11 +272,11 @@ class FakeUnitOfWork:
         self.processed: list[int | None] = []
         self._mark: list[int | None] = []
         self._snapshot: dict[int, Case] = {}
-        self._chronology_snapshot = self._chronology_state()
+        self._repositories_snapshot = self._repositories_state()
 
     async def __aenter__(self) -> Self:
         self._snapshot = copy.deepcopy(self.cases.stored)
-        self._chronology_snapshot = self._chronology_state()
+        self._repositories_snapshot = self._repositories_state()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -215,7 +291,7 @@ class FakeUnitOfWork:
         self.processed += self._mark
         self._clear()
         self._snapshot = copy.deepcopy(self.cases.stored)
-        self._chronology_snapshot = self._chronology_state()
+        self._repositories_snapshot = self._repositories_state()
 
     async def commit_refusal(self) -> None:
         refusals = [self._resolve(r, None) for r, _ in self.audit.pending]
@@ -224,16 +300,19 @@ class FakeUnitOfWork:
 
     async def rollback(self) -> None:
         self.cases.stored = copy.deepcopy(self._snapshot)
-        self._restore_chronology(self._chronology_snapshot)
+        self._restore_repositories(self._repositories_snapshot)
         self._clear()
 
-    def _chronology_state(self) -> tuple[Any, ...]:
-        c = self.chronology
-        return copy.deepcopy((c.stored, c.history, c.locks, self.reminders.records))
+    def _repositories_state(self) -> tuple[Any, ...]:
+        c, p = self.chronology, self.partners
+        return copy.deepcopy(
+            (c.stored, c.history, c.locks, self.reminders.records, p.summaries, p.stored, self.meetings.stored)
+        )
 
-    def _restore_chronology(self, state: tuple[Any, ...]) -> None:
-        """In place, so a test holding `uow.chronology.history` sees what the rollback left."""
-        stored, history, locks, reminders = copy.deepcopy(state)
+    def _restore_repositories(self, state: tuple[Any, ...]) -> None:
+        """In place, so a test holding `uow.chronology.history` (or `uow.partners.stored`, `uow.meetings.stored`)
+        sees what the rollback left."""
+        stored, history, locks, reminders, summaries, invitations, meetings = copy.deepcopy(state)
         self.chronology.stored.clear()
         self.chronology.stored.update(stored)
         self.chronology.history[:] = history
@@ -241,6 +320,12 @@ class FakeUnitOfWork:
         self.chronology.locks.update(locks)
         self.reminders.records.clear()
         self.reminders.records.update(reminders)
+        self.partners.summaries.clear()
+        self.partners.summaries.update(summaries)
+        self.partners.stored.clear()
+        self.partners.stored.update(invitations)
+        self.meetings.stored.clear()
+        self.meetings.stored.update(meetings)
 
     def _clear(self) -> None:
         self.audit.pending.clear()

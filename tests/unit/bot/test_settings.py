@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import GRAPH_ROLE_GROUPS, SettingsError, load_settings
+from debrief.permissions import Role
 from tests.support.people import BOT_ID, DIRECTORY_FILE, REVIEW_CHANNEL, ROOT, TENANT
 
 APP_ID = BOT_ID
@@ -130,3 +131,111 @@ def test_documents_go_by_file_consent_in_teams_and_by_single_use_link_in_develop
     chosen = env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_DOCUMENT_DELIVERY=" File_Consent ")
     assert load_settings(chosen).document_delivery == "file_consent"
     assert load_settings({**production, "DEBRIEF_DOCUMENT_DELIVERY": "link"}).document_delivery == "link"
+
+
+# --- The directory: the settings file or Microsoft Graph ------------------------------------------------------
+
+REVIEW_GROUP = "6a1f0c52-0b7e-4d8e-9f10-00000000c001"
+PRODUCTION = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": PASSWORD, "MicrosoftAppTenantId": TENANT}
+
+
+def graph_env(**values: str) -> dict[str, str]:
+    chosen = {"DEBRIEF_DIRECTORY": "graph", "DEBRIEF_GRAPH_GROUP_REVIEW_TEAM": REVIEW_GROUP}
+    return env(**{**PRODUCTION, **chosen, **values})
+
+
+def test_the_directory_is_the_settings_file_unless_graph_is_chosen() -> None:
+    settings = load_settings(env(**PRODUCTION))
+    assert settings.directory == "file"
+    assert settings.graph is None
+    assert load_settings(env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_DIRECTORY=" File ")).directory == "file"
+
+
+def test_the_graph_directory_with_only_the_review_team_group_takes_microsoft_defaults() -> None:
+    settings = load_settings(graph_env())
+    assert settings.directory == "graph"
+    graph = settings.graph
+    assert graph is not None
+    assert graph.authority_url == f"https://login.microsoftonline.com/{TENANT}"
+    assert graph.graph_url == "https://graph.microsoft.com"
+    assert dict(graph.role_groups) == {Role.REVIEW_TEAM: REVIEW_GROUP}
+    assert graph.partner_group is None and graph.officer_group is None
+    assert graph.partner_domains == {}
+    assert graph.refresh_minutes == 15
+    assert graph.ca_file is None
+
+
+def test_the_graph_directory_reads_every_group_and_the_partner_domains() -> None:
+    groups = {name: f"6a1f0c52-0b7e-4d8e-9f10-00000000d00{i}" for i, (name, _) in enumerate(GRAPH_ROLE_GROUPS)}
+    groups["DEBRIEF_GRAPH_GROUP_REVIEW_TEAM"] = REVIEW_GROUP.upper()  # object ids are compared in lower case
+    settings = load_settings(
+        graph_env(
+            **groups,
+            DEBRIEF_GRAPH_GROUP_PARTNERS="6a1f0c52-0b7e-4d8e-9f10-00000000c007",
+            DEBRIEF_GRAPH_GROUP_OFFICERS="6a1f0c52-0b7e-4d8e-9f10-00000000c008",
+            DEBRIEF_GRAPH_PARTNER_DOMAINS="probation.example=Probation Service, @NHS.example = nhs mental health trust",
+            DEBRIEF_GRAPH_REFRESH_MINUTES="5",
+            DEBRIEF_GRAPH_AUTHORITY_URL="https://login.example.test/force-tenant/",
+            DEBRIEF_GRAPH_URL="https://graph.example.test/",
+            DEBRIEF_GRAPH_CA_FILE=str(DIRECTORY_FILE),  # any existing file will do here
+        )
+    )
+    graph = settings.graph
+    assert graph is not None
+    assert {role for _, role in GRAPH_ROLE_GROUPS} == set(graph.role_groups)
+    assert graph.role_groups[Role.REVIEW_TEAM] == REVIEW_GROUP
+    assert graph.partner_group == "6a1f0c52-0b7e-4d8e-9f10-00000000c007"
+    assert graph.officer_group == "6a1f0c52-0b7e-4d8e-9f10-00000000c008"
+    assert graph.partner_domains == {"probation.example": "Probation Service", "nhs.example": "NHS mental health trust"}
+    assert graph.refresh_minutes == 5
+    assert graph.authority_url == "https://login.example.test/force-tenant"
+    assert graph.graph_url == "https://graph.example.test"
+    assert graph.ca_file == DIRECTORY_FILE
+
+
+def test_the_graph_directory_does_not_need_the_directory_file() -> None:
+    settings = graph_env()
+    settings["DEBRIEF_DIRECTORY_FILE"] = "/nowhere/directory.toml"
+    assert load_settings(settings).directory == "graph"
+
+
+def test_the_graph_directory_needs_the_apps_credentials_and_says_which_are_missing() -> None:
+    settings = env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_DIRECTORY="graph")
+    settings["DEBRIEF_GRAPH_GROUP_REVIEW_TEAM"] = REVIEW_GROUP
+    with pytest.raises(SettingsError) as refused:
+        load_settings(settings)
+    message = str(refused.value)
+    assert "MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId" in message
+    assert "DEBRIEF_DIRECTORY=graph" in message
+    multi_tenant = {**graph_env(), "MicrosoftAppType": "MultiTenant"}
+    del multi_tenant["MicrosoftAppTenantId"]
+    with pytest.raises(SettingsError, match="set MicrosoftAppTenantId"):
+        load_settings(multi_tenant)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("DEBRIEF_DIRECTORY", "ldap", "DEBRIEF_DIRECTORY must be file"),
+        ("DEBRIEF_GRAPH_GROUP_REVIEW_TEAM", "", "needs DEBRIEF_GRAPH_GROUP_REVIEW_TEAM"),
+        ("DEBRIEF_GRAPH_GROUP_REVIEW_TEAM", "Review Team", "object id (a GUID"),
+        ("DEBRIEF_GRAPH_GROUP_SIO", "../users", "DEBRIEF_GRAPH_GROUP_SIO must be"),
+        ("DEBRIEF_GRAPH_GROUP_PARTNERS", "partners", "DEBRIEF_GRAPH_GROUP_PARTNERS must be"),
+        ("DEBRIEF_GRAPH_PARTNER_DOMAINS", "probation.example", "domain=agency"),
+        ("DEBRIEF_GRAPH_PARTNER_DOMAINS", "not a domain=Housing", "domain=agency"),
+        ("DEBRIEF_GRAPH_PARTNER_DOMAINS", "fire.example=Fire brigade", "'Fire brigade' is not an agency"),
+        ("DEBRIEF_GRAPH_REFRESH_MINUTES", "0", "between 1 and 1440 minutes"),
+        ("DEBRIEF_GRAPH_REFRESH_MINUTES", "hourly", "must be a number of minutes"),
+        ("DEBRIEF_GRAPH_URL", "http://graph.example.test", "https://"),
+        ("DEBRIEF_GRAPH_AUTHORITY_URL", "http://login.example.test/t", "https://"),
+        ("DEBRIEF_GRAPH_AUTHORITY_URL", "https://login.example.test", "must name the tenant"),
+        ("DEBRIEF_GRAPH_CA_FILE", "/nowhere/ca.pem", "does not exist"),
+        ("MicrosoftAppTenantId", "force.example", "tenant's id (a GUID)"),
+    ],
+)
+def test_a_bad_graph_setting_stops_the_start_saying_what_to_change(name: str, value: str, says: str) -> None:
+    settings = graph_env()
+    settings[name] = value
+    with pytest.raises(SettingsError) as raised:
+        load_settings(settings)
+    assert says in str(raised.value)

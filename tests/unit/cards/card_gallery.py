@@ -22,8 +22,10 @@ from cards.common import Card
 from cards.consent import consent_recorded, consent_request
 from cards.contributors import contributors_card, invitation
 from cards.help import help_card
+from cards.meetings import meeting_card, meeting_file_link, meeting_file_on_its_way
 from cards.nomination import nomination_form, nomination_received
 from cards.parameters import parameters_card
+from cards.partners import partner_invitation, partner_invitation_reminder, partner_view, partners_card
 from cards.triage import answer_sent, triage_card, triage_outcome_for_nominator
 from debrief.chronology import (
     ChronologyEntry,
@@ -40,7 +42,9 @@ from debrief.chronology import (
 )
 from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.contributors import Contributor
+from debrief.meetings import MAX_ATTENDEES, Meeting, suggested_date
 from debrief.model import (
+    LONDON,
     Case,
     CaseStatus,
     Harm,
@@ -48,13 +52,22 @@ from debrief.model import (
     Nomination,
     NominationRules,
     OffenceType,
+    Person,
     TriageDecision,
     TriageOutcome,
 )
 from debrief.parameters import ParametersRevision, parse_parameters
+from debrief.partners import (
+    DEFAULT_AGREEMENT,
+    MAX_SUMMARY,
+    InvitationStatus,
+    PartnerInvitation,
+    PartnerSummary,
+    answer_by,
+)
 from debrief.permissions import Role
 from tests.support.forms import parameters_form
-from tests.support.people import DIRECTORY, JORDAN, OWEN, PRIYA, RUTH, TOM
+from tests.support.people import CASEY, DIRECTORY, JORDAN, MORGAN, OWEN, PRIYA, RUTH, TOM
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 DUE = date(2026, 11, 27)
@@ -160,6 +173,8 @@ def every_card() -> dict[str, Card]:
     cards["invitation with conditions"] = invitation(accepted, contributor, revision, given)
     cards["invitation before parameters"] = invitation(accepted, contributor, None, None)
     cards.update(chronology_cards(accepted, revision, given))
+    cards.update(partner_cards(accepted, revision))
+    cards.update(meeting_cards(accepted))
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:
@@ -364,4 +379,339 @@ def chronology_cards(accepted: Case, revision: ParametersRevision, given: Consen
         "choose case, none open": choose_case([], summary="Victim A called 101."),
         "contribution reminder": contribution_reminder(accepted, deadline=deadline, on_the_day=False),
         "contribution reminder on the day": contribution_reminder(accepted, deadline=deadline, on_the_day=True),
+    }
+
+
+# --- Partner agencies ------------------------------------------------------------------------------------------
+
+SAM = Person("00000000-0000-4000-8000-0000000000b1", "Sam Rivers")  # fictional housing officer
+ALEX = Person("00000000-0000-4000-8000-0000000000b2", "Alex Moss")  # fictional probation officer
+DEV = Person("00000000-0000-4000-8000-0000000000b3", "Dev Kaur")  # fictional mental health nurse
+PARTNER_SUMMARY = PartnerSummary(
+    text=(
+        "Victim A, an adult, was seriously injured at home in November 2026; Suspect B, a former partner, has been "
+        "arrested. Over the past year Victim A had contact with several agencies about domestic abuse. The debrief "
+        "asks each agency what its records show about those contacts, by role only, so that the learning can be "
+        "found together."
+    ),
+    approved_by=OWEN,
+    approved_at=NOW + timedelta(days=1),
+    revision=2,
+)
+CONTACTS: dict[str, tuple[Person, str]] = {
+    MORGAN.user_id: (MORGAN, "Probation Service"),
+    SAM.user_id: (SAM, "Housing"),
+    ALEX.user_id: (ALEX, "Probation Service"),
+    DEV.user_id: (DEV, "NHS mental health trust"),
+}
+
+
+def a_partner_invitation(
+    contact: Person = MORGAN,
+    agency: str = "Probation Service",
+    *,
+    invitation_id: int = 1,
+    status: InvitationStatus = InvitationStatus.INVITED,
+    invited_at: datetime = NOW + timedelta(days=1),
+    decline_reason: str | None = None,
+    delegated_to: Person | None = None,
+) -> PartnerInvitation:
+    """A fictional invitation, in the state asked for."""
+    invitation = PartnerInvitation(
+        case_id=1,
+        agency=agency,
+        contact=contact,
+        invited_by=OWEN,
+        invited_at=invited_at,
+        answer_by=answer_by(invited_at),
+        agreement=DEFAULT_AGREEMENT,
+        id=invitation_id,
+        status=status,
+    )
+    if status is not InvitationStatus.INVITED:
+        invitation.answered_at = invited_at + timedelta(hours=3)
+    if status is InvitationStatus.ACCEPTED:
+        invitation.access_until = invited_at + timedelta(days=60)
+    invitation.decline_reason = decline_reason
+    invitation.delegated_to = delegated_to
+    return invitation
+
+
+def every_invitation_state() -> list[PartnerInvitation]:
+    return [
+        a_partner_invitation(MORGAN, invitation_id=1),
+        a_partner_invitation(ALEX, invitation_id=2, status=InvitationStatus.ACCEPTED),
+        a_partner_invitation(SAM, "Housing", invitation_id=3, invited_at=NOW - timedelta(days=20)),
+        a_partner_invitation(
+            DEV,
+            "NHS mental health trust",
+            invitation_id=4,
+            status=InvitationStatus.DECLINED,
+            decline_reason="The trust had no contact with Victim A or Suspect B in the period.",
+        ),
+        a_partner_invitation(
+            CASEY, "Adult social care", invitation_id=5, status=InvitationStatus.DELEGATED, delegated_to=SAM
+        ),
+        a_partner_invitation(TOM, "Children's social care", invitation_id=6, status=InvitationStatus.DECLINED),
+    ]
+
+
+def a_meeting(
+    *, starts_at: datetime = datetime(2026, 12, 4, 10, 0, tzinfo=LONDON), join_url: str | None = None
+) -> Meeting:
+    return Meeting(
+        case_id=1,
+        starts_at=starts_at,
+        duration_minutes=90,
+        attendees=(OWEN, PRIYA, RUTH, JORDAN, MORGAN),
+        scheduled_by=OWEN,
+        scheduled_at=NOW + timedelta(days=1),
+        location="Conference room 2, Northgate police station",
+        join_url=join_url,
+    )
+
+
+def partner_cards(accepted: Case, revision: ParametersRevision) -> dict[str, Card]:
+    later = NOW + timedelta(days=2)
+    invitations = every_invitation_state()
+    meeting = a_meeting(join_url="https://teams.example.invalid/l/meetup-join/abc")
+    partner_entries = [
+        replace(
+            an_entry(n, date(2026, 3, n), agency="Probation Service", contact=ContactType.PROBATION), contributor=MORGAN
+        )
+        for n in range(1, 4)
+    ]
+    many_contacts = {
+        f"00000000-0000-4000-8000-0000000001{n:02d}": (
+            Person(f"00000000-0000-4000-8000-0000000001{n:02d}", f"Partner Contact {n}"),
+            "Domestic abuse service / IDVA",
+        )
+        for n in range(30)
+    }
+    many_invitations = [
+        a_partner_invitation(
+            Person(f"00000000-0000-4000-8000-0000000002{n:02d}", f"Invited Contact {n}"),
+            "Drug and alcohol service",
+            invitation_id=100 + n,
+            status=list(InvitationStatus)[n % len(InvitationStatus)],
+            decline_reason="No record of contact in the period." if n % 4 == 2 else None,
+            delegated_to=SAM if n % 4 == 3 else None,
+        )
+        for n in range(15)
+    ]
+    full_summary = replace(PARTNER_SUMMARY, text=("Victim A had contact with several agencies. " * 80)[:MAX_SUMMARY])
+    colleagues = {ALEX.user_id: ALEX, MORGAN.user_id: MORGAN}
+
+    def invited(invitation: PartnerInvitation) -> Card:
+        return partner_invitation(
+            case_number=accepted.case_number,
+            invitation=invitation,
+            summary=PARTNER_SUMMARY,
+            meeting=meeting,
+            colleagues=colleagues,
+            now=later,
+        )
+
+    return {
+        "partners, no summary yet": partners_card(accepted, summary=None, invitations=[], contacts=CONTACTS, now=later),
+        "partners, none invited": partners_card(
+            accepted, summary=PARTNER_SUMMARY, invitations=[], contacts=CONTACTS, now=later, message="Approved."
+        ),
+        "partners with invitations": partners_card(
+            accepted, summary=PARTNER_SUMMARY, invitations=invitations, contacts=CONTACTS, now=later
+        ),
+        "partners with errors": partners_card(
+            accepted,
+            summary=None,
+            invitations=[],
+            contacts=CONTACTS,
+            now=later,
+            message="Nothing has been saved yet.",
+            errors={"partnerSummary": "Write a short summary for partners."},
+            values={"partnerSummary": "Too short"},
+        ),
+        "partners, invite with errors": partners_card(
+            accepted,
+            summary=PARTNER_SUMMARY,
+            invitations=[],
+            contacts=CONTACTS,
+            now=later,
+            message="Nobody has been invited.",
+            errors={"contactIds": "Choose partner contacts from the list.", "agreement": "Name the agreement."},
+            values={"contactIds": SAM.user_id, "agreement": " "},
+        ),
+        "partners, everyone invited": partners_card(
+            accepted,
+            summary=PARTNER_SUMMARY,
+            invitations=[a_partner_invitation(MORGAN, invitation_id=1)],
+            contacts={MORGAN.user_id: CONTACTS[MORGAN.user_id]},
+            now=later,
+        ),
+        "partners, many": partners_card(
+            accepted, summary=full_summary, invitations=many_invitations, contacts=many_contacts, now=later
+        ),
+        "partner invitation": invited(a_partner_invitation()),
+        "partner invitation, no meeting yet, no colleagues": partner_invitation(
+            case_number=accepted.case_number,
+            invitation=a_partner_invitation(),
+            summary=full_summary,
+            meeting=None,
+            colleagues={},
+            now=later,
+        ),
+        "partner invitation with errors": partner_invitation(
+            case_number=accepted.case_number,
+            invitation=a_partner_invitation(),
+            summary=PARTNER_SUMMARY,
+            meeting=None,
+            colleagues=colleagues,
+            now=later,
+            message="Nothing has been answered yet.",
+            errors={
+                "acknowledged": "Tick to confirm you will handle this as OFFICIAL-SENSITIVE.",
+                "declineReason": "Keep the reason to 1000 characters or fewer.",
+            },
+            values={"declineReason": "x" * 20, "delegateTo": ALEX.user_id},
+        ),
+        "partner invitation, accepted": invited(a_partner_invitation(status=InvitationStatus.ACCEPTED)),
+        "partner invitation, access ended": partner_invitation(
+            case_number=accepted.case_number,
+            invitation=a_partner_invitation(status=InvitationStatus.ACCEPTED),
+            summary=PARTNER_SUMMARY,
+            meeting=meeting,
+            colleagues=colleagues,
+            now=later + timedelta(days=90),
+        ),
+        "partner invitation, declined": invited(
+            a_partner_invitation(
+                status=InvitationStatus.DECLINED, decline_reason="We had no contact with either person."
+            )
+        ),
+        "partner invitation, declined without a reason": invited(
+            a_partner_invitation(status=InvitationStatus.DECLINED)
+        ),
+        "partner invitation, delegated": invited(
+            a_partner_invitation(status=InvitationStatus.DELEGATED, delegated_to=ALEX)
+        ),
+        "partner invitation, expired": invited(a_partner_invitation(invited_at=NOW - timedelta(days=20))),
+        "partner invitation reminder": partner_invitation_reminder(
+            case_number=accepted.case_number, invitation=a_partner_invitation()
+        ),
+        "partner view": partner_view(
+            case_number=accepted.case_number,
+            agency="Probation Service",
+            summary=PARTNER_SUMMARY,
+            entries=partner_entries,
+            meeting=meeting,
+            access_until=later + timedelta(days=60),
+            case_id=1,
+        ),
+        "partner view, nothing yet": partner_view(
+            case_number=accepted.case_number,
+            agency="Probation Service",
+            summary=None,
+            entries=[],
+            meeting=None,
+            access_until=None,
+            case_id=1,
+        ),
+        "partner view, many entries": partner_view(
+            case_number=accepted.case_number,
+            agency="Probation Service",
+            summary=full_summary,
+            entries=many_entries(40),
+            meeting=a_meeting(),
+            access_until=later + timedelta(days=60),
+            case_id=1,
+        ),
+        "entry form for a partner": entry_form(
+            accepted, parameters=revision, consent=None, deadline=None, agencies=("Probation Service",)
+        ),
+    }
+
+
+# --- The debrief meeting ---------------------------------------------------------------------------------------
+
+
+def eligible_people() -> dict[str, tuple[Person, str]]:
+    return {
+        OWEN.user_id: (OWEN, "Review team"),
+        PRIYA.user_id: (PRIYA, "Review team"),
+        CASEY.user_id: (CASEY, "Review team"),
+        RUTH.user_id: (RUTH, "SIO"),
+        JORDAN.user_id: (JORDAN, "Contributor"),
+        TOM.user_id: (TOM, "Contributor"),
+        MORGAN.user_id: (MORGAN, "Partner · Probation Service"),
+    }
+
+
+def meeting_cards(accepted: Case) -> dict[str, Card]:
+    eligible = eligible_people()
+    suggested = suggested_date(accepted, today=NOW.date())
+    scheduled = a_meeting()
+    online = a_meeting(join_url="https://teams.example.invalid/l/meetup-join/abc")
+    during = scheduled.starts_at + timedelta(minutes=30)
+    recorded = a_meeting()
+    recorded.record_attendance((OWEN, RUTH, MORGAN), by=OWEN, now=recorded.ends_at + timedelta(hours=1))
+    crowd = {
+        f"00000000-0000-4000-8000-0000000003{n:02d}": (
+            Person(f"00000000-0000-4000-8000-0000000003{n:02d}", f"Attendee Number {n}"),
+            "Partner · Domestic abuse service / IDVA",
+        )
+        for n in range(MAX_ATTENDEES)
+    }
+    big = replace(
+        a_meeting(join_url="https://teams.example.invalid/l/meetup-join/abc"),
+        attendees=tuple(p for p, _ in crowd.values()),
+    )
+
+    def card(
+        meeting: Meeting | None,
+        now: datetime = NOW,
+        *,
+        message: str | None = None,
+        errors: dict[str, str] | None = None,
+        values: dict[str, object] | None = None,
+    ) -> Card:
+        return meeting_card(
+            accepted,
+            meeting,
+            eligible=eligible,
+            suggested=suggested,
+            now=now,
+            message=message,
+            errors=errors,
+            values=values,
+        )
+
+    return {
+        "meeting form": card(None),
+        "meeting form with errors": card(
+            None,
+            message="Nothing is scheduled yet.",
+            errors={"meetingDate": "Choose a working day.", "attendeeIds": "Choose the attendees."},
+            values={"meetingDate": "2026-12-05", "meetingTime": "09:30", "durationMinutes": "60", "location": "Room 1"},
+        ),
+        "meeting form, nobody eligible": meeting_card(accepted, None, eligible={}, suggested=suggested, now=NOW),
+        "meeting scheduled": card(scheduled, message="The meeting is scheduled; invitations are on their way."),
+        "meeting scheduled online": card(online),
+        "meeting change with errors": card(
+            online, errors={"meetingDate": "The meeting must be in the future."}, values={"meetingDate": "2026-11-01"}
+        ),
+        "meeting started": card(online, during),
+        "meeting attendance with errors": card(
+            scheduled, during, errors={"attended": "Tick everyone who attended."}, values={"attended": ""}
+        ),
+        "meeting attendance recorded": card(recorded, recorded.ends_at + timedelta(hours=2), message="Recorded."),
+        "meeting, many attendees": meeting_card(accepted, big, eligible=crowd, suggested=suggested, now=NOW),
+        "meeting, many attendees, started": meeting_card(
+            accepted, big, eligible={**eligible, **crowd}, suggested=suggested, now=big.starts_at
+        ),
+        "meeting file on its way": meeting_file_on_its_way(accepted, what="agenda pack"),
+        "meeting file link": meeting_file_link(
+            accepted,
+            what="calendar invitation",
+            url="https://debrief.example.invalid/documents/once/def456",
+            expires_at=NOW + timedelta(minutes=10),
+        ),
     }

@@ -29,9 +29,13 @@ async def test_the_sio_consents_and_collection_may_start() -> None:
     _, record = await answer(uow, case_id, ConsentAnswer.CONSENT, "ignored for plain consent")
     assert (record.answer, record.by, record.text) == (ConsentAnswer.CONSENT, RUTH, None)
     assert collection_may_start(record)
-    recorded, invite = uow.committed_messages[-2:]
-    assert (recorded.kind, recorded.audience) == (MessageKind.CONSENT_RECORDED, Audience.CASE_THREAD)
-    assert (invite.kind, invite.audience) == (MessageKind.CONTRIBUTORS_CARD, Audience.CASE_THREAD)
+    sent = [(m.kind, m.audience) for m in uow.committed_messages[-4:]]
+    assert sent == [
+        (MessageKind.CONSENT_RECORDED, Audience.CASE_THREAD),
+        (MessageKind.CONTRIBUTORS_CARD, Audience.CASE_THREAD),
+        (MessageKind.PARTNERS_CARD, Audience.CASE_THREAD),
+        (MessageKind.MEETING_CARD, Audience.CASE_THREAD),
+    ]
     assert uow.committed_audit[-1].justification == "consent"
 
 

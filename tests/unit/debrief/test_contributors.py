@@ -16,8 +16,10 @@ from tests.unit.debrief.test_parameters import NOW, accepted_case
 from tests.unit.fakes import FakeUnitOfWork
 
 
-async def consented_case(uow: FakeUnitOfWork, given: ConsentAnswer = ConsentAnswer.CONSENT) -> int:
-    case_id = await accepted_case(uow)
+async def consented_case(
+    uow: FakeUnitOfWork, given: ConsentAnswer = ConsentAnswer.CONSENT, *, reference: str = "CR/100200/26"
+) -> int:
+    case_id = await accepted_case(uow, reference=reference)
     reason = None if given is ConsentAnswer.CONSENT else "Charging decision due on Friday."
     await consent.record_consent(uow=uow, actor=actor(RUTH), case_id=case_id, answer=given, text=reason, now=NOW)
     return case_id

@@ -19,9 +19,9 @@ from tests.unit.fakes import FakeUnitOfWork
 LATER = NOW + timedelta(days=1)
 
 
-async def contributing_case(uow: FakeUnitOfWork) -> int:
+async def contributing_case(uow: FakeUnitOfWork, *, reference: str = "CR/100200/26") -> int:
     """An accepted, consented case with parameters, Jordan and Tom invited."""
-    case_id = await consented_case(uow)
+    case_id = await consented_case(uow, reference=reference)
     await parameters.set_parameters(uow=uow, actor=actor(OWEN), case_id=case_id, form=parameters_form(), now=NOW)
     await invite(uow, case_id, JORDAN, TOM)
     return case_id

@@ -20,11 +20,11 @@ from tests.unit.fakes import FakeUnitOfWork
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 
-async def accepted_case(uow: FakeUnitOfWork, *, accept: bool = True) -> int:
+async def accepted_case(uow: FakeUnitOfWork, *, accept: bool = True, reference: str = "CR/100200/26") -> int:
     case = await nominations.nominate(
         uow=uow,
         actor=actor(JORDAN),
-        form=nomination_form(),
+        form=nomination_form(incidentReference=reference),
         now=NOW,
         rules=NominationRules(),
         sios=DIRECTORY.people_with(Role.SIO),
