@@ -164,7 +164,7 @@ class DebriefBot(TeamsActivityHandler):
                 f"*@Rapid Debrief {command}*."
             )
             return
-        await self._reply_with_verb(turn_context, CASE_THREAD_COMMANDS[command], {"caseId": case_id, "page": 1})
+        await self._reply_with_verb(turn_context, CASE_THREAD_COMMANDS[command], {"caseId": case_id})
 
     async def _message_action(self, turn_context: TurnContext) -> dict[str, Any]:
         """The "Add to chronology" message action; anything else a dialog can send gets a plain answer."""

@@ -294,4 +294,8 @@ async def request_document(call: VerbCall) -> Card:
         )
     except InvalidInput as invalid:
         return message_card("No chronology document", invalid.field_errors.get("document", "Nothing was sent."))
-    return document_on_its_way(case)
+    if call.data.get("page") is None:
+        return document_on_its_way(case)  # asked for by command: a reply of its own
+    # Pressed on the chronology card: stay on it, told where the document is going.
+    found = await verification.get_chronology(uow=s.uow(), actor=call.actor, case_id=case.id or 0, now=s.now())
+    return _page(found, page_of(call.data), "The Word chronology is being sent to you in a personal chat.")

@@ -16,7 +16,7 @@ from cards.meetings import (
     meeting_file_on_its_way,
 )
 from debrief import meetings
-from debrief.errors import InvalidInput
+from debrief.errors import Forbidden, InvalidInput
 from debrief.meetings import MeetingView, suggested_date
 from debrief.messages import MessageKind
 
@@ -94,7 +94,11 @@ async def _file(call: VerbCall, kind: MessageKind) -> Card:
         )
     except InvalidInput as invalid:
         return message_card("Not yet", next(iter(invalid.field_errors.values()), "Nothing was sent."))
-    return meeting_file_on_its_way(case, what=FILES[kind])
+    try:
+        # The person pressing stays on the meeting card (it is theirs to use again), told where the file is going.
+        return _card(call, await _current(call), message=f"The {FILES[kind]} is being sent to you in a personal chat.")
+    except Forbidden:
+        return meeting_file_on_its_way(case, what=FILES[kind])  # an attendee who is not on the review team
 
 
 @verb(MEETING_CALENDAR_VERB)

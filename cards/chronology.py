@@ -524,7 +524,7 @@ def chronology_page(case: Case, chronology: Chronology, *, page: int, message: s
     buttons: list[Action] = []
     if conflicts:
         buttons.append(verb(f"Possible conflicts ({conflicts})", CONFLICTS_VERB, {**data, "page": shown.number}))
-    buttons.append(verb("Word document", DOCUMENT_VERB, data))
+    buttons.append(verb("Word document", DOCUMENT_VERB, {**data, "page": shown.number}))
     body.append(Container(separator=True, items=[actions(*buttons)]))
     if lock is None:
         body.append(

@@ -79,6 +79,7 @@ async def invite_contributors(
                 )
             )
         uow.outbox.add(OutboundMessage(MessageKind.CONTRIBUTORS_CARD, case_id, Audience.CASE_THREAD))
+        uow.outbox.add(OutboundMessage(MessageKind.MEETING_CARD, case_id, Audience.CASE_THREAD))  # new attendees
         uow.mark_processed(case_id)
         await uow.commit()
         return case, invited

@@ -283,6 +283,9 @@ async def _answered(
     if not saved:
         await uow.partners.save_invitation(invitation)
     uow.outbox.add(OutboundMessage(MessageKind.PARTNERS_CARD, invitation.case_id, Audience.CASE_THREAD))
+    if invitation.status is InvitationStatus.ACCEPTED:
+        # An accepted partner can now be invited to the meeting: the meeting card's list of people changes.
+        uow.outbox.add(OutboundMessage(MessageKind.MEETING_CARD, invitation.case_id, Audience.CASE_THREAD))
     uow.mark_processed(invitation.case_id)
     view = await _invitation_view(uow, case, invitation)
     await uow.commit()

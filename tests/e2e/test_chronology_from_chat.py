@@ -14,37 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import io
-import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Download, Locator, Page, expect
+from playwright.async_api import Browser, Download, Page, expect
 
 from debrief.chronology import ENTRY_FORM_FIELDS
 from storage.database import create_engine
 from storage.uow import SqlUnitOfWork
-from tests.e2e.conftest import _local_only
-from tests.support.browser import Stopwatch, choose, fill_date, screenshot, send
+from tests.e2e.screens import Screen, another_screen, journey_stack, open_and_say_hello
+from tests.support.browser import Stopwatch, fill_entry, screenshot, send, tick
 from tests.support.cards import card_text
 from tests.support.cases import a_case_collecting_its_chronology
 from tests.support.forms import chronology_entry_form
 from tests.support.people import JORDAN, TOM
-from tests.support.playground import (
-    CARD,
-    ROOT,
-    ConversationStream,
-    ManagedProcess,
-    Playground,
-    Stack,
-    free_port,
-    running_stack,
-    shows,
-    start_playground,
-)
+from tests.support.playground import CARD, NOMINATING_OFFICER_CONFIG, ROOT, Stack, shows
 
 pytestmark = pytest.mark.e2e
 
@@ -59,51 +46,16 @@ JORDANS_MESSAGE = "Victim A was seen at the GP surgery on 20 April with an injur
 TOMS_MESSAGE = "Suspect B was seen outside Victim A's address at about 22:30 on 14 March; a neighbour called 999."
 
 
-@dataclass
-class SecondScreen:
-    playground: Playground
-    page: Page
-
-
 @pytest.fixture
 async def own_stack(tools: None, tmp_path: Path, output_dir: Path) -> AsyncIterator[Stack]:
-    """A bot and Jordan's Playground of its own: this journey's second Playground must not outlive its bot."""
-    try:
-        async with running_stack(tmp_path / "stack") as running:
-            yield running
-    finally:
-        for name in ("bot.log", "playground.log"):
-            if (tmp_path / "stack" / name).is_file():
-                shutil.copy(tmp_path / "stack" / name, output_dir / f"chronology-{name}")
+    async with journey_stack(tmp_path, output_dir, config=NOMINATING_OFFICER_CONFIG, name="chronology") as stack:
+        yield stack
 
 
 @pytest.fixture
-async def owens_screen(
-    own_stack: Stack, browser: Browser, tmp_path: Path, output_dir: Path
-) -> AsyncIterator[SecondScreen]:
-    """A second Playground with DS Owen Marsh as its current user, against the same bot, and a page on it."""
-    port = free_port()
-    bot_port = int(own_stack.bot_url.rsplit(":", 1)[1])
-    process: ManagedProcess = await start_playground(
-        port=port,
-        bot_port=bot_port,
-        config=LEAD_REVIEWER_CONFIG,
-        workdir=tmp_path / "owen",
-        log_path=tmp_path / "owen-playground.log",
-    )
-    stream = await ConversationStream(f"ws://127.0.0.1:{port}/_ws_conversation/v1/conversations/stream").start()
-    context: BrowserContext = await browser.new_context(
-        viewport={"width": 1400, "height": 1000}, locale="en-US", timezone_id="UTC"
-    )
-    context.set_default_timeout(15_000)
-    page = await context.new_page()
-    await page.route("**/*", _local_only)
-    try:
-        yield SecondScreen(Playground(port, stream, own_stack.playground.session), page)
-    finally:
-        await context.close()
-        await stream.stop()
-        await process.stop()
+async def owens_screen(own_stack: Stack, browser: Browser, tmp_path: Path) -> AsyncIterator[Screen]:
+    async with another_screen(own_stack, browser, config=LEAD_REVIEWER_CONFIG, workdir=tmp_path / "owen") as screen:
+        yield screen
 
 
 async def a_case_on_the_bots_database(database_url: str) -> tuple[int, str]:
@@ -122,31 +74,8 @@ async def a_case_on_the_bots_database(database_url: str) -> tuple[int, str]:
         await engine.dispose()
 
 
-async def tick(card: Locator, name: str) -> None:
-    """A check box of a multi-select or a toggle: the Playground names it by its aria-label."""
-    await card.locator(f'input[type="checkbox"][aria-label="{name}"]').check()
-
-
-async def fill_entry(
-    page: Page, card: Locator, *, date_text: str, time_text: str | None, summary: str, contact: str = "999 call"
-) -> None:
-    """Choices first, then date and time, then text: choosing after typing can clear typed text."""
-    await card.get_by_role("radio", name="Exact" if time_text else "Date only", exact=True).check()
-    await choose(page, card, "Whose record is this from?", "Police")
-    await choose(page, card, "Type of contact", contact)
-    await tick(card, "Victim A")
-    await card.get_by_role("radio", name="Fact", exact=True).check()
-    await fill_date(card, "Date of the contact", datetime.fromisoformat(date_text).date())
-    if time_text:
-        time_field = card.get_by_label("Time (24-hour; leave empty for date only)")
-        await time_field.fill(time_text)
-        await time_field.press("Enter")
-    await card.get_by_label("System or record").fill("Incident log")
-    await card.get_by_label("What happened (facts from the record, people by role)").fill(summary)
-
-
 async def test_officers_add_entries_and_the_lead_reviewer_verifies_locks_and_downloads(
-    own_stack: Stack, page: Page, owens_screen: SecondScreen, output_dir: Path
+    own_stack: Stack, page: Page, owens_screen: Screen, output_dir: Path
 ) -> None:
     stack = own_stack
     jordans, owens = stack.playground, owens_screen.playground
@@ -155,11 +84,7 @@ async def test_officers_add_entries_and_the_lead_reviewer_verifies_locks_and_dow
         # Both screens open (each Playground tells the bot where its users are), then the case is set up.
         await page.goto(jordans.url)
         await expect(page.locator('[data-lexical-editor="true"]')).to_be_visible()
-        await owens_screen.page.goto(owens.url)
-        # Owen says hello, so the bot has heard from his Playground last: new channel threads start there.
-        since_hello = owens.stream.mark()
-        await send(owens_screen.page, "help")
-        await owens.stream.wait_for(shows("Rapid Debrief", conversation=OWENS_CHAT), since=since_hello, what="help")
+        await open_and_say_hello(owens_screen, personal_chat=OWENS_CHAT)  # new channel threads start on his screen
         since_start = owens.stream.mark()
         case_id, case_number = await a_case_on_the_bots_database(stack.database_url)
         thread_post = await owens.stream.wait_for(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from playwright.async_api import Locator, Page
@@ -71,3 +71,34 @@ async def fill_date(card: Locator, label: str, day: date) -> None:
     field = card.get_by_label(label)
     await field.fill(typed_date(day))
     await field.press("Tab")
+
+
+async def tick(card: Locator, name: str) -> None:
+    """A check box of a multi-select or a toggle: the Playground names it by its aria-label."""
+    await card.locator(f'input[type="checkbox"][aria-label="{name}"]').check()
+
+
+async def fill_entry(
+    page: Page,
+    card: Locator,
+    *,
+    date_text: str,
+    time_text: str | None,
+    summary: str,
+    contact: str = "999 call",
+    agency: str | None = "Police",
+) -> None:
+    """Choices first, then date and time, then text: choosing after typing can clear typed text."""
+    await card.get_by_role("radio", name="Exact" if time_text else "Date only", exact=True).check()
+    if agency is not None:  # None: the form has already chosen it (a partner's own agency)
+        await choose(page, card, "Whose record is this from?", agency)
+    await choose(page, card, "Type of contact", contact)
+    await tick(card, "Victim A")
+    await card.get_by_role("radio", name="Fact", exact=True).check()
+    await fill_date(card, "Date of the contact", datetime.fromisoformat(date_text).date())
+    if time_text:
+        time_field = card.get_by_label("Time (24-hour; leave empty for date only)")
+        await time_field.fill(time_text)
+        await time_field.press("Enter")
+    await card.get_by_label("System or record").fill("Incident log")
+    await card.get_by_label("What happened (facts from the record, people by role)").fill(summary)

@@ -37,11 +37,12 @@ async def test_the_lead_reviewer_invites_officers_with_a_five_working_day_deadli
     _, invited = await invite(uow, case_id, JORDAN, TOM)
     assert [c.person for c in invited] == [JORDAN, TOM]
     assert {c.deadline for c in invited} == {date(2026, 12, 3)}  # Thursday + 5 working days
-    sent = [(m.kind, m.audience, m.person_id) for m in uow.committed_messages[-3:]]
+    sent = [(m.kind, m.audience, m.person_id) for m in uow.committed_messages[-4:]]
     assert sent == [
         (MessageKind.CONTRIBUTOR_INVITED, Audience.PERSON, JORDAN.user_id),
         (MessageKind.CONTRIBUTOR_INVITED, Audience.PERSON, TOM.user_id),
         (MessageKind.CONTRIBUTORS_CARD, Audience.CASE_THREAD, None),
+        (MessageKind.MEETING_CARD, Audience.CASE_THREAD, None),  # the new contributors can be invited to it
     ]
     assert uow.committed_audit[-1].recipients == (JORDAN.user_id, TOM.user_id)
 
