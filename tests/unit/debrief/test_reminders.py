@@ -9,7 +9,7 @@ import pytest
 from debrief import reminders
 from debrief.messages import MessageKind
 from debrief.reminders import Reminder, is_due
-from tests.support.people import JORDAN, TOM
+from tests.support.people import JORDAN, MORGAN, TOM, actor
 from tests.unit.debrief.test_entries import add, contributing_case
 from tests.unit.fakes import FakeUnitOfWork
 
@@ -64,3 +64,27 @@ async def test_nothing_is_sent_out_of_hours_or_after_the_deadline() -> None:
     await contributing_case(uow)
     assert await reminders.send_due_reminders(uow=lambda: uow, now=at(2, 20, 0)) == 0
     assert await reminders.send_due_reminders(uow=lambda: uow, now=at(4, 10, 0)) == 0
+
+
+async def test_a_partner_who_has_not_answered_is_reminded_once_before_the_answer_date() -> None:
+    from tests.unit.debrief.test_partnership import invited
+
+    uow = FakeUnitOfWork()
+    await invited(uow)  # invited on Friday 27 November: the answer is due Friday 4 December
+    assert await reminders.send_due_partner_reminders(uow=lambda: uow, now=at(3, 9, 30)) == 0  # before 10:00
+    assert await reminders.send_due_partner_reminders(uow=lambda: uow, now=at(3, 10, 30)) == 1
+    message = uow.committed_messages[-1]
+    assert (message.kind, message.person_id) == (MessageKind.PARTNER_INVITATION_REMINDER, MORGAN.user_id)
+    assert await reminders.send_due_partner_reminders(uow=lambda: uow, now=at(4, 10, 30)) == 0  # once only
+
+
+async def test_a_partner_who_has_answered_is_not_reminded() -> None:
+    from debrief import partnership
+    from tests.unit.debrief.test_partnership import invited
+
+    uow = FakeUnitOfWork()
+    _, invitation_id = await invited(uow)
+    await partnership.decline_invitation(
+        uow=uow, actor=actor(MORGAN), invitation_id=invitation_id, reason=None, now=at(1, 12)
+    )
+    assert await reminders.send_due_partner_reminders(uow=lambda: uow, now=at(3, 10, 30)) == 0
