@@ -40,12 +40,15 @@ def write(tmp_path: Path, text: str) -> Path:
 # --- the settings file ----------------------------------------------------------------------------------------
 
 
+ROBIN_ID = "00000000-0000-4000-8000-0000000000c7"
+
+
 def test_the_development_file_loads_with_morgan_lee_as_a_probation_partner() -> None:
     directory = SettingsFileDirectory.load(DIRECTORY_FILE)
     assert directory.roles_for(MORGAN.user_id) == {Role.PARTNER}
     assert directory.agency_of(MORGAN.user_id) == "Probation Service"
-    assert directory.partners() == {MORGAN.user_id: MORGAN}
-    assert directory.partners("Probation Service") == {MORGAN.user_id: MORGAN}
+    assert set(directory.partners()) == {MORGAN.user_id, ROBIN_ID}  # Robin Shaw: Morgan's colleague, to delegate to
+    assert set(directory.partners("Probation Service")) == {MORGAN.user_id, ROBIN_ID}
     assert directory.partners("Housing") == {}
     assert MORGAN.user_id not in directory.officers()
 

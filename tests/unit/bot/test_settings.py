@@ -239,3 +239,29 @@ def test_a_bad_graph_setting_stops_the_start_saying_what_to_change(name: str, va
     with pytest.raises(SettingsError) as raised:
         load_settings(settings)
     assert says in str(raised.value)
+
+
+# --- Teams meetings through Microsoft Graph -------------------------------------------------------------------
+
+
+def test_teams_meetings_through_graph_are_off_unless_asked_for_and_then_use_the_apps_credentials() -> None:
+    assert load_settings(env(**PRODUCTION)).online_meetings is None
+    assert load_settings(env(**PRODUCTION, DEBRIEF_GRAPH_ONLINE_MEETINGS=" False ")).online_meetings is None
+    on = load_settings(env(**PRODUCTION, DEBRIEF_GRAPH_ONLINE_MEETINGS="true"))
+    assert on.directory == "file"  # the settings file's directory with Graph's meetings is fine
+    assert on.online_meetings is not None
+    assert on.online_meetings.authority_url == f"https://login.microsoftonline.com/{TENANT}"
+    assert on.online_meetings.graph_url == "https://graph.microsoft.com"
+    both = load_settings(graph_env(DEBRIEF_GRAPH_ONLINE_MEETINGS="TRUE", DEBRIEF_GRAPH_URL="https://graph.example.test"))
+    assert both.online_meetings is not None and both.graph is not None
+    assert both.online_meetings.graph_url == both.graph.graph_url == "https://graph.example.test"
+
+    development = env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_GRAPH_ONLINE_MEETINGS="true")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(development)
+    assert "DEBRIEF_GRAPH_ONLINE_MEETINGS=true" in str(refused.value)
+    assert "MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId" in str(refused.value)
+    with pytest.raises(SettingsError, match="DEBRIEF_GRAPH_ONLINE_MEETINGS must be true"):
+        load_settings(env(**PRODUCTION, DEBRIEF_GRAPH_ONLINE_MEETINGS="yes"))
+    with pytest.raises(SettingsError, match="https://"):
+        load_settings(env(**PRODUCTION, DEBRIEF_GRAPH_ONLINE_MEETINGS="true", DEBRIEF_GRAPH_URL="http://graph.test"))

@@ -405,7 +405,7 @@ def test_the_page_offers_conflicts_lock_and_the_document() -> None:
     assert found["Possible conflicts (1)"]["verb"] == CONFLICTS_VERB
     assert found["Lock the chronology"]["verb"] == LOCK_VERB
     assert found["Lock the chronology"]["style"] == "destructive"
-    assert found["Word document"]["data"] == {"verb": DOCUMENT_VERB, "caseId": 1}
+    assert found["Word document"]["data"] == {"verb": DOCUMENT_VERB, "caseId": 1, "page": 1}
     assert "Locking needs every entry verified" in card_text(card)
 
 
