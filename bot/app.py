@@ -18,6 +18,7 @@ from bot.auth import DebriefAuthentication
 from bot.directory import GraphDirectory, directory_from_settings
 from bot.documents import document_route
 from bot.handler import DebriefBot
+from bot.online_meetings import online_meetings_from_settings
 from bot.outbox import Dispatcher, TeamsConnector
 from bot.services import Services, utc_now
 from bot.settings import Settings
@@ -44,7 +45,12 @@ def create_app(
     authentication = DebriefAuthentication(settings, credentials_factory)
     adapter = DebriefAdapter(authentication, allowed_tenants=settings.allowed_tenants)
     bot = DebriefBot(services)
-    dispatcher = Dispatcher(services=services, connector=TeamsConnector(authentication, settings.bot_id))
+    online_meetings = online_meetings_from_settings(services)  # None unless DEBRIEF_GRAPH_ONLINE_MEETINGS=true
+    dispatcher = Dispatcher(
+        services=services,
+        connector=TeamsConnector(authentication, settings.bot_id),
+        online_meetings=online_meetings,
+    )
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         log.error("turn failed: %s", type(error).__name__, exc_info=error)
@@ -85,6 +91,8 @@ def create_app(
         await authentication.close()  # the shared session the connector clients send over
         if isinstance(directory, GraphDirectory):
             await directory.close()
+        if online_meetings is not None:
+            await online_meetings.close()  # its own Graph client only; a shared one closed with the directory
         await engine.dispose()
 
     app = web.Application(client_max_size=256 * 1024)

@@ -1,15 +1,20 @@
-"""Microsoft Graph, as the directory needs it: the app's own token (msal, client credentials) and two reads.
+"""Microsoft Graph, as the bot needs it: the app's own token (msal, client credentials), two reads and two writes.
 
 * `group_users(group_id)`: the users in an Entra ID group, nested groups included
   (`GET /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user`);
 * `guest_users()`: every guest account of the tenant (`GET /v1.0/users?$filter=userType eq 'Guest'`), so that a
-  guest who is in none of the configured groups is still known to be a guest.
+  guest who is in none of the configured groups is still known to be a guest;
+* `post_json(path, body)` and `patch_json(path, body)`: a JSON object sent, a JSON object answered (the Teams
+  online meetings of bot/online_meetings.py).
 
-Both follow `@odata.nextLink` paging. 429 and 503/504 are retried after `Retry-After` seconds (or an exponential
-backoff when there is none), a bounded number of times and never waiting longer than a cap; a 401
+The reads follow `@odata.nextLink` paging. 429 and 503/504 are retried after `Retry-After` seconds (or an
+exponential backoff when there is none), a bounded number of times and never waiting longer than a cap; a 401
 `InvalidAuthenticationToken` (the token expired or was revoked) drops msal's cached token and retries once with a
-fresh one; anything else is a GraphError with the status and Graph's error code. Tokens never appear in logs or in
-errors.
+fresh one; anything else is a GraphError with the status, Graph's error code and (when Graph asked for one) the
+Retry-After seconds. Writes follow the same rules with two differences: a POST, which is not idempotent, is retried
+only when Graph cannot have acted on it (429, 503, or a connection that was never made), and a write is not sent
+again sooner than Graph asked: a Retry-After longer than the cap is a GraphError for the caller to retry later
+(the outbox dispatcher does, without holding up other messages). Tokens never appear in logs or in errors.
 
 msal's calls block (requests), so they run in a worker thread. msal keeps the token in its in-memory cache and
 returns it until shortly before it expires. The authority is the one the settings name and nothing else: instance
@@ -21,10 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import ssl
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,15 +52,27 @@ PAGE_SIZE = 999
 MAX_PAGES = 1000
 GUESTS_FILTER = quote("userType eq 'Guest'", safe="")
 RETRIED_STATUSES = frozenset({429, 503, 504})
+NOT_ACTED_ON = frozenset({429, 503})
+"""Answers after which Graph has not acted on a request, so that even a POST may be sent again."""
 
 
 class GraphError(Exception):
     """Microsoft Graph (or the identity platform) refused or could not be reached. Never carries a token."""
 
-    def __init__(self, status: int, code: str, message: str = "", request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str = "",
+        request_id: str | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
         self.status = status
         self.code = code
         self.request_id = request_id
+        self.retry_after = retry_after
+        """Seconds Graph asked the caller to wait before trying again (429, 503), when it said."""
         detail = f": {message}" if message else ""
         where = f" (request-id {request_id})" if request_id else ""
         super().__init__(f"HTTP {status} {code}{detail}{where}" if status else f"{code}{detail}")
@@ -143,6 +161,53 @@ class GraphClient:
         url = f"{self._graph_url}/v1.0/users?$filter={GUESTS_FILTER}&$select={','.join(USER_FIELDS)}&$top={PAGE_SIZE}"
         return await self._users(url)
 
+    # --- the writes -----------------------------------------------------------------------------------------
+
+    async def post_json(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        max_retries: int | None = None,
+        max_retry_wait_s: float | None = None,
+    ) -> dict[str, Any]:
+        """POST a JSON object to `path` (from /v1.0/, its segments already quoted); Graph's answer (200 or 201).
+
+        Not idempotent: sent again only after 429, 503 or a connection that was never made. `max_retries` and
+        `max_retry_wait_s` override the client's for this call (a caller that must not wait long passes small ones)."""
+        return await self._request(
+            "POST",
+            self._write_url(path),
+            body,
+            idempotent=False,
+            max_retries=max_retries,
+            max_retry_wait_s=max_retry_wait_s,
+        )
+
+    async def patch_json(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        max_retries: int | None = None,
+        max_retry_wait_s: float | None = None,
+    ) -> dict[str, Any]:
+        """PATCH `path` with a JSON object (the same body twice has the same effect, so it is retried like a read);
+        Graph's answer (200, or 204 as an empty object)."""
+        return await self._request(
+            "PATCH",
+            self._write_url(path),
+            body,
+            idempotent=True,
+            max_retries=max_retries,
+            max_retry_wait_s=max_retry_wait_s,
+        )
+
+    def _write_url(self, path: str) -> str:
+        if not path.startswith("/v1.0/") or "?" in path or "#" in path:
+            raise ValueError("a Graph path starts with /v1.0/ and has no query")
+        return f"{self._graph_url}{path}"
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -180,7 +245,22 @@ class GraphClient:
         return items
 
     async def _get(self, url: str) -> dict[str, Any]:
+        return await self._request("GET", url)
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool = True,
+        max_retries: int | None = None,
+        max_retry_wait_s: float | None = None,
+    ) -> dict[str, Any]:
         session = self._http()
+        retries = self._max_retries if max_retries is None else max_retries
+        cap = self._max_retry_wait_s if max_retry_wait_s is None else max_retry_wait_s
+        writing = method != "GET"
         token_renewed = False
         attempt = 0
         while True:
@@ -191,23 +271,30 @@ class GraphClient:
                 "client-request-id": str(uuid.uuid4()),
             }
             try:
-                async with session.get(URL(url, encoded=True), headers=headers, allow_redirects=False) as response:
+                async with session.request(
+                    method, URL(url, encoded=True), headers=headers, json=body, allow_redirects=False
+                ) as response:
                     status = response.status
                     retry_after = response.headers.get("Retry-After")
                     request_id = response.headers.get("request-id")
-                    body = await _json(response)
+                    answer = await _json(response)
             except (aiohttp.ClientError, TimeoutError) as error:
-                if attempt < self._max_retries:
+                never_sent = isinstance(error, aiohttp.ClientConnectorError)
+                if attempt < retries and (idempotent or never_sent):
                     attempt += 1
-                    await self._sleep(self._backoff(attempt))
+                    await self._sleep(self._backoff(attempt, cap))
                     continue
                 raise GraphError(0, "Unreachable", type(error).__name__) from None
-            if status == 200 and isinstance(body, dict):
-                return body
-            code, message = _graph_error(body)
-            if status in RETRIED_STATUSES and attempt < self._max_retries:
+            if status in (200, 201) and isinstance(answer, dict):
+                return answer
+            if status == 204 and writing:
+                return {}
+            code, message = _graph_error(answer)
+            asked = _seconds(retry_after)
+            retried = RETRIED_STATUSES if idempotent else NOT_ACTED_ON
+            if status in retried and attempt < retries and not (writing and asked is not None and asked > cap):
                 attempt += 1
-                wait = self._wait(retry_after, attempt)
+                wait = self._wait(retry_after, attempt, cap)
                 log.info("Microsoft Graph answered %s %s; retrying in %.1f s", status, code, wait)
                 await self._sleep(wait)
                 continue
@@ -216,19 +303,23 @@ class GraphClient:
                 log.info("Microsoft Graph refused the app's token (%s); getting a new one", code)
                 await self._forget_token()
                 continue
-            raise GraphError(status, code or "UnexpectedResponse", message, request_id)
+            raise GraphError(
+                status,
+                code or "UnexpectedResponse",
+                message,
+                request_id,
+                retry_after=asked if status in RETRIED_STATUSES else None,
+            )
 
-    def _wait(self, retry_after: str | None, attempt: int) -> float:
+    def _wait(self, retry_after: str | None, attempt: int, cap: float) -> float:
         """Retry-After seconds (what Graph sends) capped; an exponential backoff when there is none."""
-        if retry_after is not None:
-            try:
-                return min(max(float(retry_after.strip()), 0.0), self._max_retry_wait_s)
-            except ValueError:
-                pass
-        return self._backoff(attempt)
+        asked = _seconds(retry_after)
+        if asked is not None:
+            return min(asked, cap)
+        return self._backoff(attempt, cap)
 
-    def _backoff(self, attempt: int) -> float:
-        return min(self._max_retry_wait_s, 2.0 ** (attempt - 1)) * random.uniform(0.8, 1.0)
+    def _backoff(self, attempt: int, cap: float) -> float:
+        return min(cap, 2.0 ** (attempt - 1)) * random.uniform(0.8, 1.0)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -309,6 +400,17 @@ class _IdentitySession(requests.Session):
             kwargs["verify"] = self._ca_file
         response: requests.Response = super().request(method, url, *args, **kwargs)
         return response
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    """Retry-After as Graph sends it (whole seconds); None when absent or not a number."""
+    if retry_after is None:
+        return None
+    try:
+        seconds = float(retry_after.strip())
+    except ValueError:
+        return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:

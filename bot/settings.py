@@ -68,6 +68,16 @@ class GraphSettings:
 
 
 @dataclass(frozen=True)
+class GraphConnection:
+    """Where the bot reaches Microsoft Graph for the Teams meetings it creates (DEBRIEF_GRAPH_ONLINE_MEETINGS=true):
+    the same addresses as the Graph directory's, with the bot's own credentials (kept in Settings)."""
+
+    authority_url: str
+    graph_url: str = "https://graph.microsoft.com"
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 3978
@@ -99,6 +109,8 @@ class Settings:
     """Where people and roles come from: the settings file (development, tests) or Microsoft Graph."""
     graph: GraphSettings | None = None
     """Set when directory is "graph"."""
+    online_meetings: GraphConnection | None = None
+    """Set when DEBRIEF_GRAPH_ONLINE_MEETINGS=true: the debrief meeting gets a Teams meeting, created through Graph."""
 
     @property
     def home_tenant(self) -> str:
@@ -193,6 +205,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if directory == "graph"
         else None
     )
+    online_meetings = (
+        _graph_connection(env, app_id=app_id, app_password=app_password, tenant_id=app_tenant_id)
+        if _online_meetings_wanted(env)
+        else None
+    )
     review_channel = env.get("DEBRIEF_REVIEW_TEAM_CHANNEL_ID", "").strip()
     if not review_channel:
         raise SettingsError("Set DEBRIEF_REVIEW_TEAM_CHANNEL_ID to the review team's channel id.")
@@ -234,6 +251,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         scheduler_interval_s=scheduler_interval,
         directory=directory,
         graph=graph,
+        online_meetings=online_meetings,
     )
 
 
@@ -250,6 +268,59 @@ def _directory_kind(env: Mapping[str, str]) -> DirectoryKind:
 
 
 def _graph_settings(env: Mapping[str, str], *, app_id: str, app_password: str, tenant_id: str) -> GraphSettings:
+    connection = _graph_connection(
+        env,
+        app_id=app_id,
+        app_password=app_password,
+        tenant_id=tenant_id,
+        wanted_by="DEBRIEF_DIRECTORY=graph",
+        purpose="reads Entra ID",
+    )
+
+    role_groups: dict[Role, str] = {}
+    for name, role in GRAPH_ROLE_GROUPS:
+        if group := _group_id(env, name):
+            role_groups[role] = group
+    if Role.REVIEW_TEAM not in role_groups:
+        raise SettingsError(
+            "DEBRIEF_DIRECTORY=graph needs DEBRIEF_GRAPH_GROUP_REVIEW_TEAM: the object id of the review team's "
+            "Entra ID group."
+        )
+
+    return GraphSettings(
+        authority_url=connection.authority_url,
+        graph_url=connection.graph_url,
+        role_groups=role_groups,
+        partner_group=_group_id(env, "DEBRIEF_GRAPH_GROUP_PARTNERS"),
+        officer_group=_group_id(env, "DEBRIEF_GRAPH_GROUP_OFFICERS"),
+        partner_domains=_partner_domains(env.get("DEBRIEF_GRAPH_PARTNER_DOMAINS", "")),
+        refresh_minutes=_number(env, "DEBRIEF_GRAPH_REFRESH_MINUTES", "15", low=1, high=1440, unit="minutes"),
+        ca_file=connection.ca_file,
+    )
+
+
+def _online_meetings_wanted(env: Mapping[str, str]) -> bool:
+    raw = env.get("DEBRIEF_GRAPH_ONLINE_MEETINGS", "").strip().lower()
+    if raw in ("", "false"):
+        return False
+    if raw == "true":
+        return True
+    raise SettingsError(
+        "DEBRIEF_GRAPH_ONLINE_MEETINGS must be true (create the debrief meeting's Teams meeting through Microsoft "
+        f"Graph) or false (the meeting card offers the calendar invitation only), not {raw!r}."
+    )
+
+
+def _graph_connection(
+    env: Mapping[str, str],
+    *,
+    app_id: str,
+    app_password: str,
+    tenant_id: str,
+    wanted_by: str = "DEBRIEF_GRAPH_ONLINE_MEETINGS=true",
+    purpose: str = "creates Teams meetings",
+) -> GraphConnection:
+    """The app's credentials (client credentials need all three) and Graph's addresses, checked."""
     missing = [
         name
         for name, value in (
@@ -261,21 +332,10 @@ def _graph_settings(env: Mapping[str, str], *, app_id: str, app_password: str, t
     ]
     if missing:
         raise SettingsError(
-            "DEBRIEF_DIRECTORY=graph reads Entra ID with the bot's own app registration (client credentials): "
-            f"set {', '.join(missing)}."
+            f"{wanted_by} {purpose} with the bot's own app registration (client credentials): set {', '.join(missing)}."
         )
     if not _GUID.fullmatch(tenant_id):
-        raise SettingsError("DEBRIEF_DIRECTORY=graph needs MicrosoftAppTenantId to be the tenant's id (a GUID).")
-
-    role_groups: dict[Role, str] = {}
-    for name, role in GRAPH_ROLE_GROUPS:
-        if group := _group_id(env, name):
-            role_groups[role] = group
-    if Role.REVIEW_TEAM not in role_groups:
-        raise SettingsError(
-            "DEBRIEF_DIRECTORY=graph needs DEBRIEF_GRAPH_GROUP_REVIEW_TEAM: the object id of the review team's "
-            "Entra ID group."
-        )
+        raise SettingsError(f"{wanted_by} needs MicrosoftAppTenantId to be the tenant's id (a GUID).")
 
     authority_url = _https_url(env, "DEBRIEF_GRAPH_AUTHORITY_URL", f"https://login.microsoftonline.com/{tenant_id}")
     if not authority_url.removeprefix("https://").partition("/")[2]:
@@ -288,15 +348,9 @@ def _graph_settings(env: Mapping[str, str], *, app_id: str, app_password: str, t
         ca_file = Path(raw_ca)
         if not ca_file.is_file():
             raise SettingsError(f"DEBRIEF_GRAPH_CA_FILE {ca_file} does not exist.")
-
-    return GraphSettings(
+    return GraphConnection(
         authority_url=authority_url,
         graph_url=_https_url(env, "DEBRIEF_GRAPH_URL", "https://graph.microsoft.com"),
-        role_groups=role_groups,
-        partner_group=_group_id(env, "DEBRIEF_GRAPH_GROUP_PARTNERS"),
-        officer_group=_group_id(env, "DEBRIEF_GRAPH_GROUP_OFFICERS"),
-        partner_domains=_partner_domains(env.get("DEBRIEF_GRAPH_PARTNER_DOMAINS", "")),
-        refresh_minutes=_number(env, "DEBRIEF_GRAPH_REFRESH_MINUTES", "15", low=1, high=1440, unit="minutes"),
         ca_file=ca_file,
     )
 

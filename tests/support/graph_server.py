@@ -17,10 +17,24 @@ Neither can be reached from the test machine, so this server speaks them as thei
   `max_page_size` items a page (Graph may serve fewer items than `$top` asks for). A missing or unknown token is HTTP
   401 `InvalidAuthenticationToken` ("Access token is empty." / "Lifetime validation failed, the token is expired.")
   with a `WWW-Authenticate` header; an unknown group HTTP 404 `Request_ResourceNotFound`.
+  - `POST /v1.0/users/{userId}/onlineMeetings` (app-only "Create onlineMeeting"): a JSON onlineMeeting with
+    `startDateTime`, `endDateTime` (ISO 8601; without them Graph starts now and lasts an hour) and `subject`;
+    `201 Created` with the onlineMeeting: `id` (base64 of `1*{organiser}*0**{chat thread}`, as Graph's are),
+    `joinWebUrl`, `startDateTime`/`endDateTime` in UTC, `subject`, `participants.organizer`, `chatInfo`,
+    `joinMeetingIdSettings`;
+  - `PATCH /v1.0/users/{userId}/onlineMeetings/{meetingId}` ("Update onlineMeeting"): changes the properties given
+    (the start and end only together, as documented); `200 OK` with the whole onlineMeeting; an id the organiser
+    has no meeting under is HTTP 404 `NotFound`.
+  With application permissions Graph also needs a Teams application access policy granting the app for the
+  organiser (`user ID specified in the request path`): `no_access_policy()` (or `access_policy` naming only some
+  users) answers HTTP 403 `General` "No application access policy found for this app." like a tenant without one.
+  An organiser who is not a member user of the tenant is HTTP 404 `NotFound` (Graph's exact words for that are not
+  documented; this is an assumption). POST and PATCH bodies are kept in the request log.
 
 Tests steer it: `throttle()` answers the next Graph requests 429 (or 503) with `Retry-After`, `fail()` answers them
 with an error until `heal()`, `expire_tokens()` makes every token issued so far expired, `tokens_born_expired`
-makes new ones useless too. It counts what it was asked (`token_requests`, `discovery_requests`, `graph_requests`).
+makes new ones useless too. It counts what it was asked (`token_requests`, `discovery_requests`, `graph_requests`),
+and keeps the online meetings made (`online_meetings`, by id).
 
 msal accepts only an https authority, so the server speaks TLS with a certificate from a throw-away certificate
 authority (`ca_file`: the bot is told to trust it with DEBRIEF_GRAPH_CA_FILE). It runs its own event loop in a
@@ -46,7 +60,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from aiohttp import web
 from cryptography import x509
@@ -151,6 +165,8 @@ class GraphRequest:
     at: float
     """time.monotonic() when the request arrived."""
     authorization: str | None
+    body: Any = None
+    """The JSON a POST or PATCH sent (None for a GET)."""
 
 
 @dataclass
@@ -179,6 +195,10 @@ class GraphServer:
     discovery_requests: int = 0
     graph_requests: list[GraphRequest] = field(default_factory=list)
     issued_tokens: list[str] = field(default_factory=list)
+    online_meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Online meetings made through the API, by id (each with its organiser's id under `_organiser`)."""
+    access_policy: set[str] | None = None
+    """Organisers the Teams application access policy grants the app for; None: granted tenant-wide (-Global)."""
     _valid_tokens: dict[str, float] = field(default_factory=dict)
     _faults: list[_Fault] = field(default_factory=list)
     _outage: _Fault | None = None
@@ -237,6 +257,15 @@ class GraphServer:
         """Every token issued so far has expired (as after an hour, or after the app's consent was revoked)."""
         with self._lock:
             self._valid_tokens.clear()
+
+    def no_access_policy(self) -> None:
+        """No application access policy grants the app for anyone: app-only online meeting calls get HTTP 403."""
+        with self._lock:
+            self.access_policy = set()
+
+    def online_meeting_requests(self) -> list[GraphRequest]:
+        with self._lock:
+            return [r for r in self.graph_requests if "/onlineMeetings" in r.path]
 
     def graph_paths(self) -> list[str]:
         with self._lock:
@@ -334,17 +363,33 @@ class GraphServer:
     async def _graph(self, request: web.Request) -> web.Response:
         query = {k: v for k, v in request.query.items()}
         authorization = request.headers.get("Authorization")
-        response = self._graph_answer(request, query, authorization)
+        body: Any = None
+        if request.method in ("POST", "PATCH"):
+            try:
+                body = await request.json() if request.content_type == "application/json" else _NOT_JSON
+            except ValueError:
+                body = _NOT_JSON
+        response = self._graph_answer(request, query, authorization, body)
         response.headers["request-id"] = str(uuid.uuid4())
         if client_request_id := request.headers.get("client-request-id"):
             response.headers["client-request-id"] = client_request_id
         with self._lock:
             self.graph_requests.append(
-                GraphRequest(request.method, request.path, query, response.status, time.monotonic(), authorization)
+                GraphRequest(
+                    request.method,
+                    request.path,
+                    query,
+                    response.status,
+                    time.monotonic(),
+                    authorization,
+                    None if body is _NOT_JSON else body,
+                )
             )
         return response
 
-    def _graph_answer(self, request: web.Request, query: dict[str, str], authorization: str | None) -> web.Response:
+    def _graph_answer(
+        self, request: web.Request, query: dict[str, str], authorization: str | None, body: Any = None
+    ) -> web.Response:
         token = authorization[len("Bearer ") :] if authorization and authorization.startswith("Bearer ") else ""
         if not token:
             return _unauthenticated("Access token is empty.")
@@ -360,8 +405,12 @@ class GraphServer:
                 response.headers["Retry-After"] = fault.retry_after
             return response
 
-        path = request.path
-        parts = path.strip("/").split("/")
+        # Split the path as sent, then decode each segment: an id may hold an encoded "/".
+        parts = [unquote(part) for part in request.rel_url.raw_path.strip("/").split("/")]
+        if parts[:2] == ["v1.0", "users"] and len(parts) in (4, 5) and parts[3] == "onlineMeetings":
+            return self._online_meeting(request.method, parts[2].lower(), parts[4] if len(parts) == 5 else None, body)
+        if request.method != "GET":
+            return _graph_error(405, "Request_BadRequest", f"The {request.method} method is not supported here.")
         if (
             parts[:2] == ["v1.0", "groups"]
             and len(parts) == 5
@@ -383,6 +432,113 @@ class GraphServer:
         else:
             return _graph_error(400, "BadRequest", f"Resource not found for the segment '{parts[-1]}'.")
         return self._page(request, query, items)
+
+    def _online_meeting(self, method: str, organiser: str, meeting_id: str | None, body: Any) -> web.Response:
+        """Create onlineMeeting (POST on the collection), createOrGet (POST on .../createOrGet, keyed by the
+        required externalId: 201 when made, 200 with the one already made) and Update onlineMeeting (PATCH)."""
+        create_or_get = method == "POST" and meeting_id == "createOrGet"
+        if create_or_get:
+            meeting_id = None
+        if (method, meeting_id is None) not in (("POST", True), ("PATCH", False)):
+            return _graph_error(405, "BadRequest", f"The {method} method is not supported on this resource.")
+        with self._lock:
+            granted = self.access_policy is None or organiser in self.access_policy
+        if not granted:
+            return _graph_error(403, "General", "No application access policy found for this app.")
+        user = self.users.get(organiser)
+        if user is None or (user.get("userType") or "Member") != "Member":
+            return _graph_error(404, "NotFound", f"User '{organiser}' was not found.")
+        if not isinstance(body, dict):
+            return _graph_error(400, "BadRequest", "The request body is not a JSON object.")
+        changes: dict[str, Any] = {}
+        if "subject" in body:
+            if not isinstance(body["subject"], str):
+                return _graph_error(400, "BadRequest", "The subject must be a string.")
+            changes["subject"] = body["subject"]
+        given = [name for name in ("startDateTime", "endDateTime") if name in body]
+        if method == "PATCH" and len(given) == 1:
+            return _graph_error(
+                400, "BadRequest", "Adjusting the start or end requires both startDateTime and endDateTime."
+            )
+        times: dict[str, dt.datetime] = {}
+        for name in given:
+            moment = _graph_datetime(body[name])
+            if moment is None:
+                return _graph_error(400, "BadRequest", f"The value of {name} is not a valid DateTime.")
+            times[name] = moment
+        if method == "POST":
+            start = times.get("startDateTime", dt.datetime.now(dt.UTC))
+            times = {"startDateTime": start, "endDateTime": times.get("endDateTime", start + dt.timedelta(hours=1))}
+        if times and times["endDateTime"] <= times["startDateTime"]:
+            return _graph_error(400, "BadRequest", "The endDateTime must be after the startDateTime.")
+        changes.update({name: f"{moment:%Y-%m-%dT%H:%M:%S}.0000000Z" for name, moment in times.items()})
+
+        with self._lock:
+            if create_or_get:
+                external_id = body.get("externalId")
+                if not isinstance(external_id, str) or not external_id:
+                    return _graph_error(400, "BadRequest", "The externalId is required.")
+                made = next(
+                    (
+                        m
+                        for m in self.online_meetings.values()
+                        if m["_organiser"] == organiser and m.get("externalId") == external_id
+                    ),
+                    None,
+                )
+                if made is not None:
+                    return web.json_response(self._online_meeting_json(made), status=200)
+                changes["externalId"] = external_id
+            if method == "POST":
+                meeting = self._new_online_meeting(organiser)
+                meeting.update({"subject": None, **changes})
+                self.online_meetings[meeting["id"]] = meeting
+                return web.json_response(self._online_meeting_json(meeting), status=201)
+            assert meeting_id is not None
+            existing = self.online_meetings.get(meeting_id)
+            if existing is None or existing["_organiser"] != organiser:
+                return _graph_error(404, "NotFound", "The online meeting was not found.")
+            existing.update(changes)
+            return web.json_response(self._online_meeting_json(existing), status=200)
+
+    def _new_online_meeting(self, organiser: str) -> dict[str, Any]:
+        thread = f"19:meeting_{secrets.token_urlsafe(36)}@thread.v2"
+        meeting_id = base64.b64encode(f"1*{organiser}*0**{thread}".encode()).decode()
+        context = quote(json.dumps({"Tid": self.tenant, "Oid": organiser}, separators=(",", ":")), safe="")
+        return {
+            "_organiser": organiser,
+            "id": meeting_id,
+            "creationDateTime": f"{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%S.%f}0Z",
+            "joinWebUrl": f"https://teams.microsoft.com/l/meetup-join/{quote(thread, safe='')}/0?context={context}",
+            "chatInfo": {"threadId": thread, "messageId": "0", "replyChainMessageId": None},
+            "joinMeetingIdSettings": {
+                "isPasscodeRequired": True,
+                "joinMeetingId": str(secrets.randbelow(10**12)).zfill(12),
+                "passcode": secrets.token_urlsafe(6),
+            },
+        }
+
+    def _online_meeting_json(self, meeting: dict[str, Any]) -> dict[str, Any]:
+        organiser = meeting["_organiser"]
+        return {
+            "@odata.context": f"{self.url}/v1.0/$metadata#users('{organiser}')/onlineMeetings/$entity",
+            **{k: v for k, v in meeting.items() if not k.startswith("_")},
+            "participants": {
+                "organizer": {
+                    "upn": self.users[organiser].get("userPrincipalName"),
+                    "role": "presenter",
+                    "identity": {
+                        "user": {
+                            "id": organiser,
+                            "displayName": None,
+                            "tenantId": self.tenant,
+                            "identityProvider": "AAD",
+                        }
+                    },
+                },
+                "attendees": [],
+            },
+        }
 
     def _transitive_users(self, group_id: str) -> list[str]:
         found: list[str] = []
@@ -436,6 +592,26 @@ class GraphServer:
             # Without $select Graph returns a default set, which does not include companyName or userType.
             return {k: item[k] for k in ("id", "displayName", "mail", "userPrincipalName", "jobTitle")}
         return {"id": item["id"], **{k: item.get(k) for k in selected}}
+
+
+_NOT_JSON = object()
+"""A POST or PATCH body that is not JSON."""
+
+
+def _graph_datetime(value: Any) -> dt.datetime | None:
+    """Graph's DateTime: ISO 8601, with Z or an offset (none is UTC); any number of fractional digits."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    whole, dot, rest = text.partition(".")
+    if dot:  # Graph sends seven fractional digits; Python reads up to six
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{whole}.{rest[: min(digits, 6)]}{rest[digits:]}" if digits else whole + rest
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
 def _aad_error(status: int, error: str, description: str) -> web.Response:
@@ -567,6 +743,8 @@ def graph_server(**state: Any) -> Iterator[GraphServer]:
     app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", server._openid_configuration)
     app.router.add_post("/{tenant}/oauth2/v2.0/token", server._token)
     app.router.add_get("/v1.0/{tail:.*}", server._graph)
+    app.router.add_post("/v1.0/{tail:.*}", server._graph)
+    app.router.add_patch("/v1.0/{tail:.*}", server._graph)
 
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(app, access_log=None)

@@ -252,7 +252,9 @@ def test_teams_meetings_through_graph_are_off_unless_asked_for_and_then_use_the_
     assert on.online_meetings is not None
     assert on.online_meetings.authority_url == f"https://login.microsoftonline.com/{TENANT}"
     assert on.online_meetings.graph_url == "https://graph.microsoft.com"
-    both = load_settings(graph_env(DEBRIEF_GRAPH_ONLINE_MEETINGS="TRUE", DEBRIEF_GRAPH_URL="https://graph.example.test"))
+    both = load_settings(
+        graph_env(DEBRIEF_GRAPH_ONLINE_MEETINGS="TRUE", DEBRIEF_GRAPH_URL="https://graph.example.test")
+    )
     assert both.online_meetings is not None and both.graph is not None
     assert both.online_meetings.graph_url == both.graph.graph_url == "https://graph.example.test"
 
