@@ -13,6 +13,7 @@ import docx
 import icalendar
 
 from debrief import clocks
+from debrief.model import Person
 from storage import tables as t
 from tests.integration.http.test_nomination_over_http import _until, count, post
 from tests.support import activities
@@ -103,3 +104,35 @@ async def test_a_partner_is_invited_answers_and_the_meetings_files_come_by_link(
 
             partner_pack = await press(bot, connector, MORGAN, "meeting.agenda_pack", {"caseId": 1})
             assert "Only the review team can ask for the agenda pack." in card_text(partner_pack)
+
+
+async def test_a_partner_passes_the_invitation_to_a_colleague_in_the_same_agency(sqlite_url: str) -> None:
+    robin = Person("00000000-0000-4000-8000-0000000000c7", "Robin Shaw (Probation Service)")
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url)) as bot:
+            for person in (MORGAN, robin):
+                await post(bot, activities.message(person, "hello", service_url=connector.url))
+            await a_case_collecting_its_chronology(uow=bot.services.uow, now=bot.services.now())
+            await press(bot, connector, OWEN, "partners.summary.approve", {"caseId": 1, "partnerSummary": SUMMARY})
+            await press(bot, connector, OWEN, "partners.invite", {"caseId": 1, "contactIds": MORGAN.user_id})
+            title = "Rapid debrief RD-2026-0001: invitation to Probation Service"
+            await _until(lambda: bool(sent_to(connector, MORGAN, title)))
+
+            passed = await press(
+                bot,
+                connector,
+                MORGAN,
+                "partners.invitation.delegate",
+                {"caseId": 1, "invitationId": 1, "delegateTo": robin.user_id},
+            )
+            assert "You passed this invitation to Robin Shaw (Probation Service)" in card_text(passed)
+            await _until(lambda: bool(sent_to(connector, robin, title)))
+            assert SUMMARY in card_text(sent_to(connector, robin, title)[0].body)
+            accepted = await press(
+                bot,
+                connector,
+                robin,
+                "partners.invitation.accept",
+                {"caseId": 1, "invitationId": 2, "acknowledged": "true"},
+            )
+            assert "You accepted." in card_text(accepted)
