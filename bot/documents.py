@@ -18,13 +18,14 @@ from enum import StrEnum
 from aiohttp import web
 
 from bot.services import Services
-from debrief import meetings, verification
+from debrief import meetings, outcomes, verification
 from debrief.errors import Forbidden, NotFound
 from debrief.model import Person
 from debrief.permissions import Actor
 from documents.agenda import render_agenda_pack
 from documents.calendar import render_meeting_invitation
 from documents.chronology import render_chronology
+from documents.learning import render_learning_document
 from storage.document_links import RedeemedLink, create_link, redeem_link
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class DocumentKind(StrEnum):
     CHRONOLOGY = "chronology"
     AGENDA_PACK = "agenda_pack"
     MEETING_INVITATION = "meeting_invitation"
+    LEARNING = "learning"
 
     @property
     def label(self) -> str:
@@ -46,6 +48,7 @@ class DocumentKind(StrEnum):
             DocumentKind.CHRONOLOGY: "Word chronology",
             DocumentKind.AGENDA_PACK: "agenda pack",
             DocumentKind.MEETING_INVITATION: "calendar invitation",
+            DocumentKind.LEARNING: "learning and actions document",
         }[self]
 
     def filename(self, case_number: str) -> str:
@@ -53,6 +56,7 @@ class DocumentKind(StrEnum):
             DocumentKind.CHRONOLOGY: f"{case_number}-chronology.docx",
             DocumentKind.AGENDA_PACK: f"{case_number}-agenda-pack.docx",
             DocumentKind.MEETING_INVITATION: f"{case_number}-debrief-meeting.ics",
+            DocumentKind.LEARNING: f"{case_number}-learning-and-actions.docx",
         }[self]
 
     @property
@@ -156,6 +160,19 @@ async def render_for_requester(services: Services, link: RedeemedLink, *, route:
                 chronology=source.chronology,
                 meeting=source.meeting,
                 partners=source.partners,
+                produced_for=requester,
+                produced_at=now,
+            )
+        case DocumentKind.LEARNING:
+            found_outcome = await outcomes.outcome_for_document(
+                uow=services.uow(), actor=actor, case_id=link.case_id, now=now, route=route
+            )
+            case = found_outcome.case
+            content = await asyncio.to_thread(
+                render_learning_document,
+                case=case,
+                outcome=found_outcome.outcome,
+                meeting=found_outcome.meeting,
                 produced_for=requester,
                 produced_at=now,
             )

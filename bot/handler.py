@@ -21,6 +21,7 @@ from cards.common import Card
 from cards.contributors import INVITE_VERB
 from cards.help import OPEN_NOMINATION_VERB, help_card
 from cards.meetings import OPEN_MEETING_VERB
+from cards.outcomes import OPEN_OUTCOME_VERB
 from cards.partners import OPEN_PARTNERS_VERB
 from storage.conversations import case_of_thread, remember_conversation
 
@@ -32,6 +33,8 @@ CASE_THREAD_COMMANDS = {
     "document": DOCUMENT_VERB,
     "partners": OPEN_PARTNERS_VERB,
     "meeting": OPEN_MEETING_VERB,
+    "learning": OPEN_OUTCOME_VERB,
+    "actions": OPEN_OUTCOME_VERB,
 }
 
 

@@ -31,6 +31,7 @@ from cards.common import Card
 from cards.consent import consent_recorded, consent_request
 from cards.contributors import contributors_card, invitation
 from cards.meetings import meeting_card, meeting_file_link
+from cards.outcomes import changes_requested, outcome_card, outcome_circulated, sign_off_request
 from cards.parameters import parameters_card
 from cards.partners import partner_invitation, partner_invitation_reminder, partners_card
 from cards.triage import triage_card, triage_outcome_for_nominator
@@ -53,12 +54,14 @@ UPDATED_IN_PLACE = {
     MessageKind.CONTRIBUTORS_CARD: "contributors",
     MessageKind.PARTNERS_CARD: "partners",
     MessageKind.MEETING_CARD: "meeting",
+    MessageKind.OUTCOME_CARD: "outcome",
 }
 # Files sent one to one on request, and what each is.
 FILES = {
     MessageKind.CHRONOLOGY_DOCUMENT: DocumentKind.CHRONOLOGY,
     MessageKind.AGENDA_PACK: DocumentKind.AGENDA_PACK,
     MessageKind.MEETING_INVITATION_FILE: DocumentKind.MEETING_INVITATION,
+    MessageKind.LEARNING_DOCUMENT: DocumentKind.LEARNING,
 }
 
 
@@ -393,7 +396,20 @@ class Dispatcher:
                     colleagues=colleagues,
                     now=s.now(),
                 )
-            case MessageKind.ONLINE_MEETING | MessageKind.AGENDA_PACK | MessageKind.MEETING_INVITATION_FILE:
+            case MessageKind.OUTCOME_CARD:
+                return outcome_card(view.case, view.outcome, owners=s.officers(), meeting=view.meeting, now=s.now())
+            case MessageKind.SIGN_OFF_REQUESTED:
+                return sign_off_request(view.case, view.outcome, now=s.now())
+            case MessageKind.CHANGES_REQUESTED:
+                return changes_requested(view.case, view.outcome)
+            case MessageKind.OUTCOME_CIRCULATED:
+                return outcome_circulated(view.case, view.outcome)
+            case (
+                MessageKind.ONLINE_MEETING
+                | MessageKind.AGENDA_PACK
+                | MessageKind.MEETING_INVITATION_FILE
+                | MessageKind.LEARNING_DOCUMENT
+            ):
                 raise NotFound(f"{kind} is not rendered as a card")
             case MessageKind.CHRONOLOGY_DOCUMENT:
                 raise NotFound("the chronology document is sent with a fresh link, not rendered here")

@@ -201,6 +201,9 @@ async def schedule_meeting(
             await uow.meetings.save(meeting)
         uow.outbox.add(OutboundMessage(MessageKind.MEETING_CARD, case_id, Audience.CASE_THREAD))
         uow.outbox.add(OutboundMessage(MessageKind.ONLINE_MEETING, case_id, Audience.CASE_THREAD))
+        if meeting.revision == 1:
+            # The learning and actions card, ready for after the meeting.
+            uow.outbox.add(OutboundMessage(MessageKind.OUTCOME_CARD, case_id, Audience.CASE_THREAD))
         uow.mark_processed(case_id)
         await uow.commit()
         return MeetingView(case, meeting, eligible)

@@ -8,6 +8,7 @@ from datetime import datetime
 from debrief.consent import ConsentRecord
 from debrief.contributors import Contributor
 from debrief.errors import NotFound
+from debrief.learning import Outcome
 from debrief.meetings import Meeting
 from debrief.model import Case
 from debrief.parameters import ParametersRevision
@@ -27,6 +28,7 @@ class CaseForMessage:
     partner_summary: PartnerSummary | None
     partner_invitations: list[PartnerInvitation]
     meeting: Meeting | None
+    outcome: Outcome
 
 
 async def case_for_message(
@@ -46,6 +48,7 @@ async def case_for_message(
             await uow.partners.summary(case_id),
             await uow.partners.invitations(case_id),
             await uow.meetings.get(case_id),
+            await uow.outcomes.get(case_id),
         )
         await uow.commit()
         return view

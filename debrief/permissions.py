@@ -123,6 +123,15 @@ def _is_attendee_or_review_team(actor: Actor, case: Case | None, relation: Relat
     return case is not None and (relation.attendee or actor.has(Role.REVIEW_TEAM))
 
 
+def _is_review_team_or_sio(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return _is_review_team(actor, case, relation) or _is_sio(actor, case, relation)
+
+
+def _may_have_learning_document(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    """The review team and the SIO; the meeting's attendees too, once the SIO has approved it (checked there)."""
+    return _is_review_team_or_sio(actor, case, relation) or (case is not None and relation.attendee)
+
+
 class Permission(Enum):
     """Each thing a person can do to a case, the s62 category it is logged under, and who may do it."""
 
@@ -165,6 +174,21 @@ class Permission(Enum):
         _is_attendee_or_review_team,
     )
     SET_ONLINE_MEETING = ("case.meeting.online.set", AuditCategory.ALTERATION, _system_only)
+    READ_OUTCOME = ("case.outcome.read", AuditCategory.CONSULTATION, _is_review_team_or_sio)
+    RECORD_OUTCOME = ("case.outcome.record", AuditCategory.COLLECTION, _is_lead_reviewer)
+    CHANGE_OUTCOME = ("case.outcome.change", AuditCategory.ALTERATION, _is_lead_reviewer)
+    REQUEST_SIGN_OFF = ("case.outcome.sign_off.request", AuditCategory.ALTERATION, _is_lead_reviewer)
+    SIGN_OFF = ("case.outcome.sign_off", AuditCategory.ALTERATION, _is_sio)
+    REQUEST_LEARNING_DOCUMENT = (
+        "case.outcome.document.request",
+        AuditCategory.CONSULTATION,
+        _may_have_learning_document,
+    )
+    DISCLOSE_LEARNING_DOCUMENT = (
+        "case.outcome.document.disclose",
+        AuditCategory.DISCLOSURE,
+        _may_have_learning_document,
+    )
     REQUEST_AGENDA_PACK = ("case.meeting.agenda_pack.request", AuditCategory.CONSULTATION, _is_review_team)
     DISCLOSE_AGENDA_PACK = ("case.meeting.agenda_pack.disclose", AuditCategory.DISCLOSURE, _is_review_team)
 
@@ -210,6 +234,15 @@ REFUSALS: dict[Permission, str] = {
     Permission.REQUEST_MEETING_INVITATION: "Only people invited to the meeting can have its calendar invitation.",
     Permission.DISCLOSE_MEETING_INVITATION: "Only people invited to the meeting can have its calendar invitation.",
     Permission.SET_ONLINE_MEETING: "Only Rapid Debrief itself records the Teams meeting it created.",
+    Permission.READ_OUTCOME: "Only the review team and the SIO can see the learning and actions before circulation.",
+    Permission.RECORD_OUTCOME: "Only the lead reviewer of this case can record its learning and actions.",
+    Permission.CHANGE_OUTCOME: "Only the lead reviewer of this case can change its learning and actions.",
+    Permission.REQUEST_SIGN_OFF: "Only the lead reviewer of this case can ask the SIO to sign off.",
+    Permission.SIGN_OFF: "Only the SIO named on this case can sign off its learning and actions.",
+    Permission.REQUEST_LEARNING_DOCUMENT: "The learning and actions document goes to the review team, the SIO and, "
+    "once the SIO has approved it, the meeting's attendees.",
+    Permission.DISCLOSE_LEARNING_DOCUMENT: "The learning and actions document goes to the review team, the SIO and, "
+    "once the SIO has approved it, the meeting's attendees.",
     Permission.REQUEST_AGENDA_PACK: "Only the review team can ask for the agenda pack.",
     Permission.DISCLOSE_AGENDA_PACK: "Only the review team can receive the agenda pack.",
 }

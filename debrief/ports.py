@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from debrief.chronology import ChronologyEntry, ChronologyLock
     from debrief.consent import ConsentRecord
     from debrief.contributors import Contributor
+    from debrief.learning import Action, LearningPoint, Outcome, Recommendation, SignOff
     from debrief.meetings import Meeting
     from debrief.parameters import ParametersRevision
     from debrief.partners import PartnerInvitation, PartnerSummary
@@ -110,6 +111,40 @@ class MeetingRepository(Protocol):
         ...
 
 
+class OutcomeRepository(Protocol):
+    """The debrief's output: learning points, recommendations and actions, with one version number per case that
+    goes up with every change (the SIO signs off one version), the sign-offs, and when it was circulated."""
+
+    async def get(self, case_id: int) -> Outcome:
+        """Everything current (removed items are kept but not returned), the version and the latest sign-off."""
+        ...
+
+    async def add_learning_point(self, point: LearningPoint) -> LearningPoint: ...
+
+    async def add_recommendation(self, recommendation: Recommendation) -> Recommendation: ...
+
+    async def add_action(self, action: Action) -> Action: ...
+
+    async def remove(self, case_id: int, kind: str, item_id: int, *, by: Person, at: datetime) -> bool:
+        """Take an item ("learning", "recommendation" or "action") out of the outcome; it is kept as removed.
+        False if there is no such current item."""
+        ...
+
+    async def advance(self, case_id: int, *, from_version: int) -> int:
+        """Count a change: the version goes from `from_version` to the next; ConcurrentChange if it moved meanwhile."""
+        ...
+
+    async def add_sign_off(self, case_id: int, sign_off: SignOff) -> None:
+        """Ask the SIO about one version; asking twice about the same version is a ConcurrentChange."""
+        ...
+
+    async def answer_sign_off(self, case_id: int, sign_off: SignOff) -> None:
+        """Record the SIO's answer to the request for `sign_off.outcome_version`; ConcurrentChange if answered."""
+        ...
+
+    async def mark_circulated(self, case_id: int, at: datetime) -> None: ...
+
+
 class ReminderRepository(Protocol):
     async def sent(self, case_id: int) -> set[tuple[str, str]]:
         """(user id, reminder) pairs already sent for the case."""
@@ -183,6 +218,9 @@ class UnitOfWork(Protocol):
 
     @property
     def meetings(self) -> MeetingRepository: ...
+
+    @property
+    def outcomes(self) -> OutcomeRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

@@ -299,6 +299,96 @@ meetings = Table(
     Column("revision", Integer, nullable=False),
 )
 
+case_outcomes = Table(
+    "case_outcomes",
+    metadata,
+    # The debrief's output as one thing the SIO signs off: its version goes up with every change to any of its
+    # items (an UPDATE ... WHERE version = the one read, or the first INSERT, so two changes cannot both win).
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("circulated_at", UtcDateTime()),
+)
+
+learning_points = Table(
+    "learning_points",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("theme", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("recorded_by_id", String(64), nullable=False),
+    Column("recorded_by_name", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    # A removed item is kept (the SIO may have signed off a version that had it), never shown again.
+    Column("removed_at", UtcDateTime()),
+    Column("removed_by_id", String(64)),
+    Column("removed_by_name", String(200)),
+    Index("ix_learning_points_case_id_id", "case_id", "id"),
+)
+
+recommendations = Table(
+    "recommendations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("route", String(20), nullable=False),
+    Column("recorded_by_id", String(64), nullable=False),
+    Column("recorded_by_name", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("removed_at", UtcDateTime()),
+    Column("removed_by_id", String(64)),
+    Column("removed_by_name", String(200)),
+    Index("ix_recommendations_case_id_id", "case_id", "id"),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    # Without personal data: the owner sees the action without the case.
+    Column("description", Text, nullable=False),
+    Column("owner_id", String(64), nullable=False),
+    Column("owner_name", String(200), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("priority", String(10), nullable=False),
+    Column("theme", String(100), nullable=False),
+    Column("route", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_by_id", String(64), nullable=False),
+    Column("created_by_name", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("removed_at", UtcDateTime()),
+    Column("removed_by_id", String(64)),
+    Column("removed_by_name", String(200)),
+    # A case's actions in the order they were added, one owner's actions on any case, and those falling due.
+    Index("ix_actions_case_id_id", "case_id", "id"),
+    Index("ix_actions_owner_id", "owner_id"),
+    Index("ix_actions_due", "due"),
+)
+
+outcome_sign_offs = Table(
+    "outcome_sign_offs",
+    metadata,
+    # One request for the SIO's sign-off per version of the outcome (the primary key), answered once: the answer is
+    # an UPDATE ... WHERE state = 'requested'.
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("outcome_version", Integer, primary_key=True, autoincrement=False),
+    Column("state", String(20), nullable=False),
+    Column("requested_by_id", String(64), nullable=False),
+    Column("requested_by_name", String(200), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("answered_by_id", String(64)),
+    Column("answered_by_name", String(200)),
+    Column("answered_at", UtcDateTime()),
+    Column("comment", Text),
+)
+
 document_links = Table(
     "document_links",
     metadata,

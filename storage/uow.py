@@ -28,6 +28,18 @@ from debrief.chronology import (
 from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.contributors import Contributor
 from debrief.errors import AlreadyProcessed, ConcurrentChange, DuplicateIncident
+from debrief.learning import (
+    Action,
+    ActionStatus,
+    LearningKind,
+    LearningPoint,
+    Outcome,
+    Priority,
+    Recommendation,
+    Route,
+    SignOff,
+    SignOffState,
+)
 from debrief.meetings import Meeting
 from debrief.messages import OutboundMessage
 from debrief.model import (
@@ -61,6 +73,11 @@ _INSERT_REMINDER = insert(t.contribution_reminders)
 _INSERT_PARTNER_SUMMARY = insert(t.partner_summaries)
 _INSERT_INVITATION = insert(t.partner_invitations)
 _INSERT_MEETING = insert(t.meetings)
+_INSERT_OUTCOME = insert(t.case_outcomes)
+_INSERT_LEARNING_POINT = insert(t.learning_points)
+_INSERT_RECOMMENDATION = insert(t.recommendations)
+_INSERT_ACTION = insert(t.actions)
+_INSERT_SIGN_OFF = insert(t.outcome_sign_offs)
 
 
 def _next_number_statement(dialect: Any) -> Any:
@@ -96,6 +113,7 @@ class SqlUnitOfWork:
         self.reminders = SqlReminderRepository(self)
         self.partners = SqlPartnerRepository(self)
         self.meetings = SqlMeetingRepository(self)
+        self.outcomes = SqlOutcomeRepository(self)
         self.audit = SqlAuditLog(self)
         self.outbox = SqlOutbox(self)
 
@@ -983,6 +1001,270 @@ def _meeting_from_row(row: Row[Any]) -> Meeting:
         attendance_recorded_at=row.attendance_recorded_at,
         version=row.version,
         revision=row.revision,
+    )
+
+
+class SqlOutcomeRepository:
+    """The debrief's output: items as they stand (a removed one is kept, marked removed), one version per case in
+    case_outcomes that every change counts up, and the SIO's sign-off of each version asked about (never deleted)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, case_id: int) -> Outcome:
+        """Everything current, in the order it was added, with the version and the latest sign-off.
+
+        A case whose outcome has never changed has no row: version 0 and nothing else (its items are only ever
+        added with a change counted by `advance`, in the same transaction).
+        """
+        connection = self._uow.connection
+        o = t.case_outcomes.c
+        row = (await connection.execute(select(o.version, o.circulated_at).where(o.case_id == case_id))).first()
+        if row is None:
+            return Outcome()
+        lp, r, a, s = t.learning_points.c, t.recommendations.c, t.actions.c, t.outcome_sign_offs.c
+        learning = await connection.execute(
+            select(t.learning_points).where(lp.case_id == case_id, lp.removed_at.is_(None)).order_by(lp.id)
+        )
+        recommendations = await connection.execute(
+            select(t.recommendations).where(r.case_id == case_id, r.removed_at.is_(None)).order_by(r.id)
+        )
+        actions = await connection.execute(
+            select(t.actions).where(a.case_id == case_id, a.removed_at.is_(None)).order_by(a.id)
+        )
+        sign_off = (
+            await connection.execute(
+                select(t.outcome_sign_offs).where(s.case_id == case_id).order_by(s.outcome_version.desc()).limit(1)
+            )
+        ).first()
+        return Outcome(
+            learning=tuple(_learning_point_from_row(p) for p in learning),
+            recommendations=tuple(_recommendation_from_row(x) for x in recommendations),
+            actions=tuple(_action_from_row(x) for x in actions),
+            version=row.version,
+            sign_off=_sign_off_from_row(sign_off) if sign_off is not None else None,
+            circulated_at=row.circulated_at,
+        )
+
+    async def add_learning_point(self, point: LearningPoint) -> LearningPoint:
+        """Store a new learning point, giving it its id."""
+        result = await self._uow.connection.execute(
+            _INSERT_LEARNING_POINT,
+            {
+                "case_id": point.case_id,
+                "theme": point.theme,
+                "kind": point.kind.value,
+                "text": point.text,
+                "recorded_by_id": point.recorded_by.user_id,
+                "recorded_by_name": point.recorded_by.name,
+                "recorded_at": point.recorded_at,
+                "version": point.version,
+            },
+        )
+        assert result.inserted_primary_key is not None
+        point.id = int(result.inserted_primary_key[0])
+        return point
+
+    async def add_recommendation(self, recommendation: Recommendation) -> Recommendation:
+        """Store a new recommendation, giving it its id."""
+        result = await self._uow.connection.execute(
+            _INSERT_RECOMMENDATION,
+            {
+                "case_id": recommendation.case_id,
+                "text": recommendation.text,
+                "route": recommendation.route.value,
+                "recorded_by_id": recommendation.recorded_by.user_id,
+                "recorded_by_name": recommendation.recorded_by.name,
+                "recorded_at": recommendation.recorded_at,
+                "version": recommendation.version,
+            },
+        )
+        assert result.inserted_primary_key is not None
+        recommendation.id = int(result.inserted_primary_key[0])
+        return recommendation
+
+    async def add_action(self, action: Action) -> Action:
+        """Store a new action, giving it its id."""
+        result = await self._uow.connection.execute(
+            _INSERT_ACTION,
+            {
+                "case_id": action.case_id,
+                "description": action.description,
+                "owner_id": action.owner.user_id,
+                "owner_name": action.owner.name,
+                "due": action.due,
+                "priority": action.priority.value,
+                "theme": action.theme,
+                "route": action.route.value,
+                "status": action.status.value,
+                "created_by_id": action.created_by.user_id,
+                "created_by_name": action.created_by.name,
+                "created_at": action.created_at,
+                "version": action.version,
+            },
+        )
+        assert result.inserted_primary_key is not None
+        action.id = int(result.inserted_primary_key[0])
+        return action
+
+    async def remove(self, case_id: int, kind: str, item_id: int, *, by: Person, at: datetime) -> bool:
+        """Mark a current item of the case ("learning", "recommendation" or "action") removed; the row is kept.
+        False if the case has no such current item (never added, or already removed)."""
+        table = _OUTCOME_ITEMS.get(kind)
+        if table is None:
+            raise ValueError(f"no such kind of outcome item: {kind!r}")
+        c = table.c
+        result = await self._uow.connection.execute(
+            update(table)
+            .where(c.case_id == case_id, c.id == item_id, c.removed_at.is_(None))
+            .values(removed_at=at, removed_by_id=by.user_id, removed_by_name=by.name)
+        )
+        return bool(result.rowcount == 1)
+
+    async def advance(self, case_id: int, *, from_version: int) -> int:
+        """Count a change: the version goes from `from_version` to the next, which is returned.
+
+        Refused with ConcurrentChange when the stored version is no longer `from_version` (another change won); the
+        first change of a case creates its row, and a concurrent first change collides on the primary key.
+        """
+        c = t.case_outcomes.c
+        result = await self._uow.connection.execute(
+            update(t.case_outcomes)
+            .where(c.case_id == case_id, c.version == from_version)
+            .values(version=from_version + 1)
+        )
+        if result.rowcount == 1:
+            return from_version + 1
+        if from_version != 0:
+            raise ConcurrentChange(f"the outcome of case {case_id} changed while this action ran")
+        try:
+            await self._uow.connection.execute(_INSERT_OUTCOME, {"case_id": case_id, "version": 1})
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"the outcome of case {case_id} changed while this action ran") from None
+        return 1
+
+    async def add_sign_off(self, case_id: int, sign_off: SignOff) -> None:
+        """Ask the SIO about one version: one request per version (the primary key); a second is a ConcurrentChange."""
+        try:
+            await self._uow.connection.execute(
+                _INSERT_SIGN_OFF,
+                {**_sign_off_row(sign_off), "case_id": case_id, "outcome_version": sign_off.outcome_version},
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"the sign-off of case {case_id} changed while this action ran") from None
+
+    async def answer_sign_off(self, case_id: int, sign_off: SignOff) -> None:
+        """Record the SIO's answer to the request for `sign_off.outcome_version`.
+
+        Refused with ConcurrentChange unless that request is still waiting (answered already, or never asked).
+        """
+        c = t.outcome_sign_offs.c
+        result = await self._uow.connection.execute(
+            update(t.outcome_sign_offs)
+            .where(
+                c.case_id == case_id,
+                c.outcome_version == sign_off.outcome_version,
+                c.state == SignOffState.REQUESTED.value,
+            )
+            .values(
+                state=sign_off.state.value,
+                answered_by_id=sign_off.answered_by.user_id if sign_off.answered_by else None,
+                answered_by_name=sign_off.answered_by.name if sign_off.answered_by else None,
+                answered_at=sign_off.answered_at,
+                comment=sign_off.comment,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"the sign-off of case {case_id} was answered while this action ran")
+
+    async def mark_circulated(self, case_id: int, at: datetime) -> None:
+        """Record when the outcome was circulated (the latest time, if it is circulated again)."""
+        c = t.case_outcomes.c
+        result = await self._uow.connection.execute(
+            update(t.case_outcomes).where(c.case_id == case_id).values(circulated_at=at)
+        )
+        if result.rowcount == 1:
+            return
+        # An outcome never changed (version 0) has no row yet.
+        try:
+            await self._uow.connection.execute(_INSERT_OUTCOME, {"case_id": case_id, "version": 0, "circulated_at": at})
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"the outcome of case {case_id} changed while this action ran") from None
+
+
+_OUTCOME_ITEMS = {"learning": t.learning_points, "recommendation": t.recommendations, "action": t.actions}
+"""The kinds of item `remove` takes, and their tables."""
+
+
+def _learning_point_from_row(row: Row[Any]) -> LearningPoint:
+    return LearningPoint(
+        case_id=row.case_id,
+        theme=row.theme,
+        kind=LearningKind(row.kind),
+        text=row.text,
+        recorded_by=Person(row.recorded_by_id, row.recorded_by_name),
+        recorded_at=row.recorded_at,
+        id=row.id,
+        version=row.version,
+    )
+
+
+def _recommendation_from_row(row: Row[Any]) -> Recommendation:
+    return Recommendation(
+        case_id=row.case_id,
+        text=row.text,
+        route=Route(row.route),
+        recorded_by=Person(row.recorded_by_id, row.recorded_by_name),
+        recorded_at=row.recorded_at,
+        id=row.id,
+        version=row.version,
+    )
+
+
+def _action_from_row(row: Row[Any]) -> Action:
+    return Action(
+        case_id=row.case_id,
+        description=row.description,
+        owner=Person(row.owner_id, row.owner_name),
+        due=row.due,
+        priority=Priority(row.priority),
+        theme=row.theme,
+        route=Route(row.route),
+        created_by=Person(row.created_by_id, row.created_by_name),
+        created_at=row.created_at,
+        id=row.id,
+        status=ActionStatus(row.status),
+        version=row.version,
+    )
+
+
+def _sign_off_row(sign_off: SignOff) -> dict[str, Any]:
+    """Every column but the case and the version asked about (the primary key)."""
+    answered_by = sign_off.answered_by
+    return {
+        "state": sign_off.state.value,
+        "requested_by_id": sign_off.requested_by.user_id,
+        "requested_by_name": sign_off.requested_by.name,
+        "requested_at": sign_off.requested_at,
+        "answered_by_id": answered_by.user_id if answered_by else None,
+        "answered_by_name": answered_by.name if answered_by else None,
+        "answered_at": sign_off.answered_at,
+        "comment": sign_off.comment,
+    }
+
+
+def _sign_off_from_row(row: Row[Any]) -> SignOff:
+    return SignOff(
+        outcome_version=row.outcome_version,
+        state=SignOffState(row.state),
+        requested_by=Person(row.requested_by_id, row.requested_by_name),
+        requested_at=row.requested_at,
+        answered_by=_person(row.answered_by_id, row.answered_by_name),
+        answered_at=row.answered_at,
+        comment=row.comment,
     )
 
 

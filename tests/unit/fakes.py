@@ -12,6 +12,7 @@ from debrief.chronology import ChronologyEntry, ChronologyLock
 from debrief.consent import ConsentRecord
 from debrief.contributors import Contributor
 from debrief.errors import ConcurrentChange, DuplicateIncident
+from debrief.learning import Action, LearningPoint, Outcome, Recommendation, SignOff, SignOffState
 from debrief.meetings import Meeting
 from debrief.messages import OutboundMessage
 from debrief.model import Case, Person
@@ -237,6 +238,117 @@ class FakeMeetings:
         self.stored[meeting.case_id] = copy.deepcopy(meeting)
 
 
+class FakeOutcomes:
+    """Items as they stand (a removed one is kept in `removed`), one version per case and the sign-offs, like the
+    real repository: a change counted from a version that moved, a second request about the same version or an
+    answer to a request already answered is a ConcurrentChange."""
+
+    def __init__(self) -> None:
+        self.learning: dict[int, LearningPoint] = {}
+        self.recommendations: dict[int, Recommendation] = {}
+        self.actions: dict[int, Action] = {}
+        self.removed: dict[tuple[str, int], tuple[Person, datetime]] = {}
+        """(kind, item id) -> who removed it and when."""
+        self.versions: dict[int, int] = {}
+        self.sign_offs: dict[tuple[int, int], SignOff] = {}
+        """(case id, outcome version) -> the request and its answer."""
+        self.circulated: dict[int, datetime] = {}
+
+    def kept(self) -> tuple[dict[Any, Any], ...]:
+        """Everything it holds, for the unit of work's snapshot and rollback."""
+        return (
+            self.learning,
+            self.recommendations,
+            self.actions,
+            self.removed,
+            self.versions,
+            self.sign_offs,
+            self.circulated,
+        )
+
+    async def get(self, case_id: int) -> Outcome:
+        if case_id not in self.versions and case_id not in self.circulated:
+            return Outcome()
+        sign_offs = [s for (c, _), s in self.sign_offs.items() if c == case_id]
+        return Outcome(
+            learning=self._current("learning", case_id),
+            recommendations=self._current("recommendation", case_id),
+            actions=self._current("action", case_id),
+            version=self.versions.get(case_id, 0),
+            sign_off=max(sign_offs, key=lambda s: s.outcome_version) if sign_offs else None,
+            circulated_at=self.circulated.get(case_id),
+        )
+
+    def _current(self, kind: str, case_id: int) -> tuple[Any, ...]:
+        return tuple(
+            copy.deepcopy(item)
+            for item_id, item in sorted(self._items(kind).items())
+            if item.case_id == case_id and (kind, item_id) not in self.removed
+        )
+
+    async def add_learning_point(self, point: LearningPoint) -> LearningPoint:
+        point.id = max(self.learning, default=0) + 1
+        self.learning[point.id] = copy.deepcopy(point)
+        return point
+
+    async def add_recommendation(self, recommendation: Recommendation) -> Recommendation:
+        recommendation.id = max(self.recommendations, default=0) + 1
+        self.recommendations[recommendation.id] = copy.deepcopy(recommendation)
+        return recommendation
+
+    async def add_action(self, action: Action) -> Action:
+        action.id = max(self.actions, default=0) + 1
+        self.actions[action.id] = copy.deepcopy(action)
+        return action
+
+    async def remove(self, case_id: int, kind: str, item_id: int, *, by: Person, at: datetime) -> bool:
+        item = self._items(kind).get(item_id)
+        if item is None or item.case_id != case_id or (kind, item_id) in self.removed:
+            return False
+        self.removed[(kind, item_id)] = (by, at)
+        return True
+
+    def _items(self, kind: str) -> dict[int, Any]:
+        if kind == "learning":
+            return self.learning
+        if kind == "recommendation":
+            return self.recommendations
+        if kind == "action":
+            return self.actions
+        raise ValueError(f"no such kind of outcome item: {kind!r}")
+
+    async def advance(self, case_id: int, *, from_version: int) -> int:
+        if self.versions.get(case_id, 0) != from_version:
+            raise ConcurrentChange(f"the outcome of case {case_id} changed while this action ran")
+        self.versions[case_id] = from_version + 1
+        return from_version + 1
+
+    async def add_sign_off(self, case_id: int, sign_off: SignOff) -> None:
+        key = (case_id, sign_off.outcome_version)
+        if key in self.sign_offs:
+            raise ConcurrentChange(f"the sign-off of case {case_id} changed while this action ran")
+        self.sign_offs[key] = sign_off
+
+    async def answer_sign_off(self, case_id: int, sign_off: SignOff) -> None:
+        key = (case_id, sign_off.outcome_version)
+        asked = self.sign_offs.get(key)
+        if asked is None or asked.state is not SignOffState.REQUESTED:
+            raise ConcurrentChange(f"the sign-off of case {case_id} was answered while this action ran")
+        # Only the answer is written: the request stays as it was asked.
+        self.sign_offs[key] = SignOff(
+            outcome_version=asked.outcome_version,
+            state=sign_off.state,
+            requested_by=asked.requested_by,
+            requested_at=asked.requested_at,
+            answered_by=sign_off.answered_by,
+            answered_at=sign_off.answered_at,
+            comment=sign_off.comment,
+        )
+
+    async def mark_circulated(self, case_id: int, at: datetime) -> None:
+        self.circulated[case_id] = at
+
+
 class FakeAuditLog:
     def __init__(self) -> None:
         self.pending: list[tuple[AuditRecord, Case | None]] = []
@@ -265,6 +377,7 @@ class FakeUnitOfWork:
         self.reminders = FakeReminders()
         self.partners = FakePartners()
         self.meetings = FakeMeetings()
+        self.outcomes = FakeOutcomes()
         self.audit = FakeAuditLog()
         self.outbox = FakeOutbox()
         self.committed_audit: list[AuditRecord] = []
@@ -306,13 +419,17 @@ class FakeUnitOfWork:
     def _repositories_state(self) -> tuple[Any, ...]:
         c, p = self.chronology, self.partners
         return copy.deepcopy(
-            (c.stored, c.history, c.locks, self.reminders.records, p.summaries, p.stored, self.meetings.stored)
+            (
+                (c.stored, c.history, c.locks, self.reminders.records, p.summaries, p.stored, self.meetings.stored),
+                self.outcomes.kept(),
+            )
         )
 
     def _restore_repositories(self, state: tuple[Any, ...]) -> None:
-        """In place, so a test holding `uow.chronology.history` (or `uow.partners.stored`, `uow.meetings.stored`)
-        sees what the rollback left."""
-        stored, history, locks, reminders, summaries, invitations, meetings = copy.deepcopy(state)
+        """In place, so a test holding `uow.chronology.history` (or `uow.partners.stored`, `uow.meetings.stored`,
+        `uow.outcomes.actions` and the like) sees what the rollback left."""
+        before, outcomes = copy.deepcopy(state)
+        stored, history, locks, reminders, summaries, invitations, meetings = before
         self.chronology.stored.clear()
         self.chronology.stored.update(stored)
         self.chronology.history[:] = history
@@ -326,6 +443,9 @@ class FakeUnitOfWork:
         self.partners.stored.update(invitations)
         self.meetings.stored.clear()
         self.meetings.stored.update(meetings)
+        for kept, restored in zip(self.outcomes.kept(), outcomes, strict=True):
+            kept.clear()
+            kept.update(restored)
 
     def _clear(self) -> None:
         self.audit.pending.clear()

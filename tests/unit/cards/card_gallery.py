@@ -24,6 +24,7 @@ from cards.contributors import contributors_card, invitation
 from cards.help import help_card
 from cards.meetings import meeting_card, meeting_file_link, meeting_file_on_its_way
 from cards.nomination import nomination_form, nomination_received
+from cards.outcomes import changes_requested, outcome_card, outcome_circulated, sign_off_request
 from cards.parameters import parameters_card
 from cards.partners import partner_invitation, partner_invitation_reminder, partner_view, partners_card
 from cards.triage import answer_sent, triage_card, triage_outcome_for_nominator
@@ -42,6 +43,20 @@ from debrief.chronology import (
 )
 from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.contributors import Contributor
+from debrief.learning import (
+    MAX_ACTION,
+    MAX_TEXT,
+    Action,
+    ActionStatus,
+    LearningKind,
+    LearningPoint,
+    Outcome,
+    Priority,
+    Recommendation,
+    Route,
+    SignOff,
+    SignOffState,
+)
 from debrief.meetings import MAX_ATTENDEES, Meeting, suggested_date
 from debrief.model import (
     LONDON,
@@ -175,6 +190,7 @@ def every_card() -> dict[str, Card]:
     cards.update(chronology_cards(accepted, revision, given))
     cards.update(partner_cards(accepted, revision))
     cards.update(meeting_cards(accepted))
+    cards.update(outcome_cards(accepted))
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:
@@ -714,4 +730,231 @@ def meeting_cards(accepted: Case) -> dict[str, Card]:
             url="https://debrief.example.invalid/documents/once/def456",
             expires_at=NOW + timedelta(minutes=10),
         ),
+    }
+
+
+# --- Learning and actions --------------------------------------------------------------------------------------
+
+AFTER_MEETING = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+OWNERS = {p.user_id: p for p in (TOM, PRIYA, OWEN, CASEY)}
+
+
+def an_outcome(*, version: int = 7, sign_off: SignOff | None = None, circulated_at: datetime | None = None) -> Outcome:
+    """Fictional learning, recommendations and actions from a debrief, worded for learning, not blame."""
+    at = AFTER_MEETING - timedelta(days=1)
+    learning = (
+        LearningPoint(
+            1,
+            "Risk assessment and grading",
+            LearningKind.GAP,
+            "The repeat call was not linked to the earlier reports, so the risk was not looked at again.",
+            OWEN,
+            at,
+            id=1,
+        ),
+        LearningPoint(
+            1,
+            "Multi-agency working (MARAC/MAPPA)",
+            LearningKind.GOOD_PRACTICE,
+            "The MARAC referral was made the same day and every agency had actions by the next meeting.",
+            OWEN,
+            at,
+            id=2,
+        ),
+        LearningPoint(
+            1,
+            "Information sharing",
+            LearningKind.GAP,
+            "Probation did not hear about the call-outs until the MARAC, three weeks later.",
+            OWEN,
+            at,
+            id=3,
+        ),
+    )
+    recommendations = (
+        Recommendation(
+            1,
+            "Add a prompt to check for linked reports when a domestic call is graded.",
+            Route.IN_FORCE,
+            OWEN,
+            at,
+            id=1,
+        ),
+        Recommendation(
+            1,
+            "Agree with probation how call-outs to a supervised person's address are shared within a day.",
+            Route.PARTNERSHIP,
+            OWEN,
+            at,
+            id=2,
+        ),
+    )
+    outcome_actions = (
+        Action(
+            1,
+            "Brief call handlers on linking repeat domestic calls to earlier reports.",
+            TOM,
+            date(2026, 12, 18),
+            Priority.HIGH,
+            "Risk assessment and grading",
+            Route.IN_FORCE,
+            OWEN,
+            at,
+            id=1,
+        ),
+        Action(
+            1,
+            "Propose a same-day notification of call-outs to the probation liaison meeting.",
+            PRIYA,
+            date(2027, 1, 15),
+            Priority.MEDIUM,
+            "Information sharing",
+            Route.PARTNERSHIP,
+            OWEN,
+            at,
+            id=2,
+            status=ActionStatus.IN_PROGRESS,
+        ),
+    )
+    return Outcome(learning, recommendations, outcome_actions, version, sign_off, circulated_at)
+
+
+def a_sign_off(state: SignOffState, *, version: int = 7, comment: str | None = None) -> SignOff:
+    asked = AFTER_MEETING + timedelta(hours=2)
+    if state is SignOffState.REQUESTED:
+        return SignOff(version, state, OWEN, asked)
+    return SignOff(
+        version, state, OWEN, asked, answered_by=RUTH, answered_at=asked + timedelta(hours=5), comment=comment
+    )
+
+
+MANY_THEME = "Mental health (incl. s135/s136)"
+
+
+def many_outcome_items(count: int) -> Outcome:
+    """`count` of each, every text as long as allowed: the cards must stay within Teams' size limit."""
+    at = AFTER_MEETING - timedelta(days=1)
+    long = ("The risk was not looked at again after the repeat call and the earlier reports. " * 40)[:MAX_TEXT]
+    return Outcome(
+        learning=tuple(
+            LearningPoint(1, MANY_THEME, LearningKind.GAP, long, OWEN, at, id=n) for n in range(1, count + 1)
+        ),
+        recommendations=tuple(Recommendation(1, long, Route.PARTNERSHIP, OWEN, at, id=n) for n in range(1, count + 1)),
+        actions=tuple(
+            Action(
+                1,
+                long[:MAX_ACTION],
+                TOM,
+                date(2026, 12, 18),
+                Priority.LOW,
+                "Multi-agency working (MARAC/MAPPA)",
+                Route.PARTNERSHIP,
+                OWEN,
+                at,
+                id=n,
+            )
+            for n in range(1, count + 1)
+        ),
+        version=count * 3,
+    )
+
+
+def outcome_cards(accepted: Case) -> dict[str, Card]:
+    meeting = a_meeting()
+    now = AFTER_MEETING
+    many_owners = {
+        f"00000000-0000-4000-8000-0000000004{n:02d}": Person(
+            f"00000000-0000-4000-8000-0000000004{n:02d}", f"Inspector Action Owner {n}"
+        )
+        for n in range(40)
+    }
+
+    def card(
+        outcome: Outcome,
+        *,
+        owners: dict[str, Person] = OWNERS,
+        at: Meeting | None = meeting,
+        now: datetime = AFTER_MEETING,
+        message: str | None = None,
+        errors: dict[str, str] | None = None,
+        values: dict[str, object] | None = None,
+    ) -> Card:
+        return outcome_card(
+            accepted, outcome, owners=owners, meeting=at, now=now, message=message, errors=errors, values=values
+        )
+
+    requested = an_outcome(sign_off=a_sign_off(SignOffState.REQUESTED))
+    approved = an_outcome(sign_off=a_sign_off(SignOffState.APPROVED))
+    circulated = an_outcome(
+        sign_off=a_sign_off(SignOffState.APPROVED), circulated_at=AFTER_MEETING + timedelta(hours=8)
+    )
+    comment = "Learning point 3 should say what probation could have been told, not only when. Please reword it."
+    changes = an_outcome(sign_off=a_sign_off(SignOffState.CHANGES_REQUESTED, comment=comment))
+    changed_since = replace(changes, version=9)
+    changed_after_approval = replace(circulated, version=9)
+    many = many_outcome_items(25)
+    many_requested = replace(many, sign_off=SignOff(many.version, SignOffState.REQUESTED, OWEN, now))
+    return {
+        "outcome, before a meeting is set": card(Outcome(), at=None),
+        "outcome, before the meeting": card(Outcome(), now=NOW),
+        "outcome, nothing yet": card(Outcome()),
+        "outcome, recorded": card(an_outcome(), message="Learning point added."),
+        "outcome with errors": card(
+            an_outcome(),
+            message="Nothing has been added.",
+            errors={
+                "actionDescription": "Describe the action without the people in the case.",
+                "actionOwnerId": "Choose the owner from the list.",
+                "learningText": "Write the learning point (at least 10 characters).",
+            },
+            values={
+                "actionDescription": "Speak to Victim A's neighbour",
+                "actionDueWorkingDays": "15",
+                "actionPriority": "high",
+                "actionTheme": "Weapons",
+                "actionRoute": "in_force",
+                "learningTheme": "Coercive control",
+                "learningKind": "gap",
+                "learningText": "Short",
+            },
+        ),
+        "outcome, no owners": card(an_outcome(), owners={}),
+        "outcome, waiting for the SIO": card(requested),
+        "outcome, approved": card(approved),
+        "outcome, circulated": card(circulated),
+        "outcome, changed after approval": card(changed_after_approval),
+        "outcome, changes requested": card(changes),
+        "outcome, changed since changes requested": card(changed_since),
+        "outcome, many items": card(many, owners=many_owners),
+        "outcome, many items with errors": card(
+            many,
+            owners=many_owners,
+            message="Nothing has been added.",
+            errors={
+                "actionDescription": "Describe the action without the people in the case (no 'Victim A' and the "
+                "like): the owner sees it without the case.",
+                "actionDueWorkingDays": "Give the time allowed in working days, between 1 and 260.",
+            },
+            values={"actionDescription": "x" * MAX_ACTION, "actionDueWorkingDays": "0"},
+        ),
+        "sign-off request": sign_off_request(accepted, requested, now=now),
+        "sign-off request with errors": sign_off_request(
+            accepted,
+            requested,
+            now=now,
+            message="Nothing has been answered yet.",
+            errors={"signOffComment": "Say what should change, so the lead reviewer can act on it."},
+            values={"signOffComment": "Fix"},
+        ),
+        "sign-off request, approved": sign_off_request(accepted, circulated, now=now, message="Approved."),
+        "sign-off request, approved then changed": sign_off_request(accepted, changed_after_approval, now=now),
+        "sign-off request, changes requested": sign_off_request(accepted, changes, now=now),
+        "sign-off request, superseded": sign_off_request(accepted, replace(requested, version=8), now=now),
+        "sign-off request, many items": sign_off_request(accepted, many_requested, now=now),
+        "outcome circulated": outcome_circulated(accepted, circulated),
+        "outcome circulated, many items": outcome_circulated(
+            accepted, replace(many, sign_off=a_sign_off(SignOffState.APPROVED, version=many.version))
+        ),
+        "changes requested": changes_requested(accepted, changes),
+        "changes requested, answer changed since": changes_requested(accepted, approved),
     }

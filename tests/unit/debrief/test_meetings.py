@@ -67,10 +67,11 @@ async def test_the_lead_reviewer_schedules_and_the_case_thread_hears() -> None:
     assert view.meeting is not None
     assert view.meeting.starts_at == datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
     assert [p.user_id for p in view.meeting.attendees] == [OWEN.user_id, RUTH.user_id, JORDAN.user_id, MORGAN.user_id]
-    kinds = [(m.kind, m.audience) for m in uow.committed_messages[-2:]]
+    kinds = [(m.kind, m.audience) for m in uow.committed_messages[-3:]]
     assert kinds == [
         (MessageKind.MEETING_CARD, Audience.CASE_THREAD),
         (MessageKind.ONLINE_MEETING, Audience.CASE_THREAD),
+        (MessageKind.OUTCOME_CARD, Audience.CASE_THREAD),  # the learning and actions card, for after the meeting
     ]
 
 
