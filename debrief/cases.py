@@ -12,12 +12,18 @@ from debrief.permissions import Actor, Permission, authorise
 from debrief.ports import UnitOfWork
 
 
+async def existing(uow: UnitOfWork, case_id: int) -> Case:
+    """The case, inside the caller's unit of work; a case that no longer exists is said so plainly."""
+    case = await uow.cases.get(case_id)
+    if case is None:
+        raise NotFound("That case no longer exists.")
+    return case
+
+
 async def get(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> Case:
     """Read a case for someone allowed to see it; the read is logged as a consultation."""
     async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.READ_CASE, case, now=now)
         await uow.commit()
         return case
@@ -31,9 +37,7 @@ async def get_with(
 ) -> tuple[Case, T]:
     """Read a case and something of it (its parameters, consent, contributors) as one audited consultation."""
     async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.READ_CASE, case, now=now)
         found = await read(uow)
         await uow.commit()

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from debrief import cases, clocks
-from debrief.errors import InvalidInput, NotFound
+from debrief.cases import existing
+from debrief.errors import InvalidInput
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import LONDON, Case, Person
 from debrief.permissions import Actor, Permission, authorise
@@ -68,9 +69,7 @@ async def record_consent(
     *, uow: UnitOfWork, actor: Actor, case_id: int, answer: ConsentAnswer, text: str | None, now: datetime
 ) -> tuple[Case, ConsentRecord]:
     async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.GIVE_CONSENT, case, now=now, justification=answer.value)
         case.require_debrief("conditions")
         latest = await uow.consents.latest(case_id)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from debrief import cases, clocks
+from debrief.cases import existing
 from debrief.consent import collection_may_start
-from debrief.errors import InvalidInput, NotFound
+from debrief.errors import InvalidInput
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import LONDON, Case, Person
 from debrief.permissions import Actor, Permission, authorise
@@ -40,9 +41,7 @@ async def invite_contributors(
 ) -> tuple[Case, list[Contributor]]:
     """Invite officers to the chronology; officers already invited are not asked twice."""
     async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
+        case = await existing(uow, case_id)
         await authorise(
             uow, actor, Permission.INVITE_CONTRIBUTORS, case, now=now, recipients=tuple(p.user_id for p in people)
         )

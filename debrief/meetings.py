@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from debrief import clocks
+from debrief.cases import existing
 from debrief.chronology import Chronology, merge
 from debrief.contributors import Contributor
 from debrief.errors import InvalidInput, NotFound
@@ -154,7 +155,7 @@ async def get_meeting(
     *, uow: UnitOfWork, actor: Actor, case_id: int, review_team: Mapping[str, Person], now: datetime
 ) -> MeetingView:
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.READ_MEETING, case, now=now)
         view = MeetingView(case, await uow.meetings.get(case_id), await _eligible(uow, case, review_team, now))
         await uow.commit()
@@ -172,7 +173,7 @@ async def schedule_meeting(
 ) -> MeetingView:
     """Set (or move, before it starts) the meeting; the case thread's meeting card shows it to everyone."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.SCHEDULE_MEETING, case, now=now)
         case.require_debrief("meetingDate")
         eligible = await _eligible(uow, case, review_team, now)
@@ -220,7 +221,7 @@ async def record_attendance(
 ) -> MeetingView:
     """Who attended, recorded by the lead reviewer after the meeting: part of the disclosable record."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.RECORD_ATTENDANCE, case, now=now)
         meeting = await uow.meetings.get(case_id)
         if meeting is None:
@@ -248,7 +249,7 @@ async def request_meeting_file(
         MessageKind.AGENDA_PACK: Permission.REQUEST_AGENDA_PACK,
     }[kind]
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         relation = await relation_of(uow, actor, case, now=now)
         await authorise(uow, actor, permission, case, now=now, relation=relation)
         if await uow.meetings.get(case_id) is None:
@@ -264,7 +265,7 @@ async def meeting_for_invitation(
 ) -> tuple[Case, Meeting]:
     """The meeting as it is when the calendar invitation is fetched; a disclosure to the person fetching it."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         relation = await relation_of(uow, actor, case, now=now)
         await authorise(
             uow,
@@ -287,7 +288,7 @@ async def agenda_pack_source(
     *, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime, route: str
 ) -> AgendaPackSource:
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(
             uow,
             actor,
@@ -315,7 +316,7 @@ async def set_online_meeting(
 ) -> bool:
     """Keep the Teams meeting Rapid Debrief created for this revision of the plan; False if the plan moved on."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, SYSTEM, Permission.SET_ONLINE_MEETING, case, now=now)
         meeting = await uow.meetings.get(case_id)
         if meeting is None or meeting.revision != revision:
@@ -363,10 +364,3 @@ def eligible_attendees(
     if case.lead_reviewer is not None:
         found[case.lead_reviewer.user_id] = (case.lead_reviewer, "Lead reviewer")
     return found
-
-
-async def _case(uow: UnitOfWork, case_id: int) -> Case:
-    case = await uow.cases.get(case_id)
-    if case is None:
-        raise NotFound("That case no longer exists.")
-    return case

@@ -53,6 +53,9 @@ class MessageKind(StrEnum):
     """Send the learning and actions document, one to one, to the person who asked."""
     CHRONOLOGY_DOCUMENT = "chronology.document"
     """Send the Word chronology, one to one, to the member of the review team who asked for it."""
+    DELIVERY_BLOCKED = "delivery.blocked"
+    """Tell the case thread (the lead reviewer) that a one-to-one message could not be delivered because its
+    recipient has blocked or removed the bot; `person_id` is that recipient. Never sent one to one."""
 
 
 class Audience(StrEnum):

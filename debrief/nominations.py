@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from debrief.errors import NotFound
+from debrief.cases import existing
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import Case, NominationRules, Person, TriageDecision, TriageOutcome, parse_nomination
 from debrief.permissions import Actor, Permission, authorise
@@ -46,9 +46,7 @@ async def answer_information_request(
 ) -> Case:
     """The nominator answers the review team's question; the triage card in their thread shows the answer."""
     async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.ANSWER_INFORMATION_REQUEST, case, now=now)
         case.answer_information_request(
             TriageDecision(

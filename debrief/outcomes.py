@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from debrief.cases import existing
 from debrief.errors import InvalidInput, NotFound
 from debrief.learning import (
     Action,
@@ -44,7 +45,7 @@ class CaseOutcome:
 
 async def get_outcome(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> CaseOutcome:
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.READ_OUTCOME, case, now=now)
         found = CaseOutcome(case, await uow.outcomes.get(case_id), await uow.meetings.get(case_id))
         await uow.commit()
@@ -112,7 +113,7 @@ async def remove_item(
 ) -> CaseOutcome:
     """Take an item out (it is kept, marked removed); like any change, the SIO must approve again."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.CHANGE_OUTCOME, case, now=now, justification=f"remove {kind}")
         outcome = await uow.outcomes.get(case_id)
         _require_changeable(outcome, "itemId")
@@ -125,7 +126,7 @@ async def remove_item(
 
 async def request_sign_off(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> CaseOutcome:
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.REQUEST_SIGN_OFF, case, now=now)
         outcome = await uow.outcomes.get(case_id)
         if outcome.empty:
@@ -154,7 +155,7 @@ async def answer_sign_off(
 ) -> CaseOutcome:
     """The SIO approves the version they were asked about (it is then circulated), or asks for changes."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.SIGN_OFF, case, now=now)
         outcome = await uow.outcomes.get(case_id)
         asked = outcome.sign_off
@@ -200,7 +201,7 @@ def circulation_list(case: Case, meeting: Meeting | None) -> list[str]:
 async def request_document(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> Case:
     """The Word document, one to one: the review team and the SIO at any time, attendees once approved."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         relation = await relation_of(uow, actor, case, now=now)
         await authorise(uow, actor, Permission.REQUEST_LEARNING_DOCUMENT, case, now=now, relation=relation)
         outcome = await uow.outcomes.get(case_id)
@@ -218,7 +219,7 @@ async def outcome_for_document(
 ) -> CaseOutcome:
     """The outcome as it is when the document is fetched; a disclosure to the person fetching it."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         relation = await relation_of(uow, actor, case, now=now)
         await authorise(
             uow,
@@ -247,7 +248,7 @@ def _require_for(actor: Actor, case: Case, outcome: Outcome, attendee: bool) -> 
 async def _recording(
     uow: UnitOfWork, actor: Actor, case_id: int, *, now: datetime, field_name: str
 ) -> tuple[Case, Outcome]:
-    case = await _case(uow, case_id)
+    case = await existing(uow, case_id)
     await authorise(uow, actor, Permission.RECORD_OUTCOME, case, now=now)
     case.require_debrief(field_name)
     meeting = await uow.meetings.get(case_id)
@@ -273,10 +274,3 @@ async def _changed(uow: UnitOfWork, case: Case, outcome: Outcome) -> CaseOutcome
     found = CaseOutcome(case, await uow.outcomes.get(case.id), await uow.meetings.get(case.id))
     await uow.commit()
     return found
-
-
-async def _case(uow: UnitOfWork, case_id: int) -> Case:
-    case = await uow.cases.get(case_id)
-    if case is None:
-        raise NotFound("That case no longer exists.")
-    return case

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from debrief import cases
-from debrief.errors import InvalidInput, NotFound
+from debrief.cases import existing
+from debrief.errors import InvalidInput
 from debrief.fields import choices, parse_date
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import LONDON, Case, Person
@@ -178,9 +179,7 @@ async def set_parameters(
 ) -> tuple[Case, ParametersRevision]:
     """Save a new revision of the parameters; the case thread's parameters card shows it to everyone."""
     async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
+        case = await existing(uow, case_id)
         previous = await uow.parameters.latest(case_id)
         problem: InvalidInput | None = None
         try:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from debrief.cases import existing
 from debrief.chronology import ChronologyEntry, ordered
 from debrief.consent import collection_may_start
 from debrief.errors import InvalidInput, NotFound
@@ -70,7 +71,7 @@ class PartnerContact:
 
 async def get_partners(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> Partners:
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.READ_PARTNERS, case, now=now)
         found = Partners(case, await uow.partners.summary(case_id), await uow.partners.invitations(case_id))
         await uow.commit()
@@ -80,7 +81,7 @@ async def get_partners(*, uow: UnitOfWork, actor: Actor, case_id: int, now: date
 async def approve_summary(*, uow: UnitOfWork, actor: Actor, case_id: int, text: object, now: datetime) -> Partners:
     """A new revision of the partner summary: the only case text partners ever see."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.APPROVE_PARTNER_SUMMARY, case, now=now)
         case.require_debrief("partnerSummary")
         approved = parse_summary(text)
@@ -111,7 +112,7 @@ async def invite_partners(
 ) -> tuple[Partners, list[PartnerInvitation]]:
     """Invite named contacts of agencies in scope; each hears one to one. Needs the summary and the SIO's consent."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         await authorise(
             uow,
             actor,
@@ -142,8 +143,8 @@ async def invite_partners(
         agreement = (agreement or "").strip() or DEFAULT_AGREEMENT
         if len(agreement) > MAX_AGREEMENT:
             raise InvalidInput({"agreement": f"Keep the agreement's name to {MAX_AGREEMENT} characters or fewer."})
-        existing = await uow.partners.invitations(case_id)
-        taken = {i.contact.user_id for i in existing if _still_counts(i, now)}
+        so_far = await uow.partners.invitations(case_id)
+        taken = {i.contact.user_id for i in so_far if _still_counts(i, now)}
         new = [c for c in dict.fromkeys(contacts) if c.person.user_id not in taken]
         if not new:
             raise InvalidInput({"contactIds": "Everyone chosen already has an invitation to this case."})
@@ -214,7 +215,7 @@ async def delegate_invitation(
 async def partner_view(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> PartnerView:
     """The case as a partner sees it: the summary, their agency's entries, the meeting, while access lasts."""
     async with uow:
-        case = await _case(uow, case_id)
+        case = await existing(uow, case_id)
         relation = await relation_of(uow, actor, case, now=now)
         await authorise(uow, actor, Permission.READ_PARTNER_VIEW, case, now=now, relation=relation)
         agency = relation.partner_agency
@@ -254,18 +255,11 @@ def _invitation_message(invitation: PartnerInvitation) -> OutboundMessage:
     )
 
 
-async def _case(uow: UnitOfWork, case_id: int) -> Case:
-    case = await uow.cases.get(case_id)
-    if case is None:
-        raise NotFound("That case no longer exists.")
-    return case
-
-
 async def _invitation(uow: UnitOfWork, invitation_id: int) -> tuple[Case, PartnerInvitation]:
     invitation = await uow.partners.get_invitation(invitation_id)
     if invitation is None:
         raise NotFound("That invitation no longer exists.")
-    return await _case(uow, invitation.case_id), invitation
+    return await existing(uow, invitation.case_id), invitation
 
 
 async def _answerable(

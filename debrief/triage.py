@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from debrief import clocks
-from debrief.errors import InvalidInput, NotFound
+from debrief.cases import existing
+from debrief.errors import InvalidInput
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.model import (
     LONDON,
@@ -98,9 +99,7 @@ async def triage(
 
 
 async def _get(uow: UnitOfWork, case_id: int) -> Case:
-    case = await uow.cases.get(case_id)
-    if case is None:
-        raise NotFound("That case no longer exists.")
+    case = await existing(uow, case_id)
     return case
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from debrief.cases import existing
 from debrief.chronology import Chronology, ChronologyEntry, ChronologyLock, Review, merge, parse_review
 from debrief.errors import InvalidInput, NotFound
 from debrief.messages import Audience, MessageKind, OutboundMessage
@@ -88,9 +89,7 @@ async def lock_chronology(*, uow: UnitOfWork, actor: Actor, case_id: int, now: d
 async def request_document(*, uow: UnitOfWork, actor: Actor, case_id: int, now: datetime) -> Case:
     """Ask for the Word chronology: it goes to the person who asked, one to one, never into the channel."""
     async with uow:
-        case = await uow.cases.get(case_id)
-        if case is None:
-            raise NotFound("That case no longer exists.")
+        case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.REQUEST_CHRONOLOGY_DOCUMENT, case, now=now)
         case.require_debrief("document")
         uow.outbox.add(
@@ -129,9 +128,7 @@ async def _merged(
     recipients: tuple[str, ...] = (),
     justification: str | None = None,
 ) -> MergedChronology:
-    case = await uow.cases.get(case_id)
-    if case is None:
-        raise NotFound("That case no longer exists.")
+    case = await existing(uow, case_id)
     await authorise(uow, actor, permission, case, now=now, recipients=recipients, justification=justification)
     latest = await uow.parameters.latest(case_id)
     chronology = merge(
