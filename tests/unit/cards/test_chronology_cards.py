@@ -6,7 +6,6 @@ import json
 import time as clock
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from cards.chronology import (
     ADD_ENTRY_VERB,
@@ -51,7 +50,7 @@ from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.contributors import Contributor
 from debrief.model import CaseStatus
 from debrief.parameters import Parameters, ParametersRevision, parse_parameters
-from tests.support.cards import card_text
+from tests.support.cards import buttons, card_text, elements, inputs
 from tests.support.forms import parameters_form
 from tests.support.people import JORDAN, OWEN, RUTH
 from tests.unit.cards.card_gallery import (
@@ -71,44 +70,6 @@ REVISION = ParametersRevision(1, PARAMETERS, OWEN, NOW, ("all",))
 CONDITIONS = ConsentRecord(
     ConsentAnswer.CONSENT_WITH_CONDITIONS, RUTH, NOW, "Do not contact Victim A's family; police records only."
 )
-
-
-def elements(node: Any, kind: str) -> list[dict[str, Any]]:
-    """Every element of one type in a card, in order."""
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") == kind:
-            found.append(node)
-        for value in node.values():
-            found += elements(value, kind)
-    elif isinstance(node, list):
-        for value in node:
-            found += elements(value, kind)
-    return found
-
-
-def buttons(card: Card) -> dict[str, dict[str, Any]]:
-    """The card's Action.Execute and top-level Action.Submit buttons by title (fallbacks not counted twice)."""
-    found = {a["title"]: a for a in elements(card, "Action.Execute")}
-    for submit in elements(card, "Action.Submit"):
-        found.setdefault(submit["title"], submit)
-    return found
-
-
-def inputs(card: Card) -> dict[str, dict[str, Any]]:
-    return {e["id"]: e for e in _all(card) if str(e.get("type", "")).startswith("Input.")}
-
-
-def _all(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        found.append(node)
-        for value in node.values():
-            found += _all(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += _all(value)
-    return found
 
 
 def size(card: Card) -> int:

@@ -22,41 +22,13 @@ from cards.meetings import (
 from debrief import clocks
 from debrief.meetings import Meeting, suggested_date
 from debrief.model import LONDON, CaseStatus
-from tests.support.cards import card_text
+from tests.support.cards import buttons, card_text, elements, folded, inputs
 from tests.support.people import CASEY, JORDAN, MORGAN, OWEN, PRIYA, RUTH, TOM
 from tests.unit.cards.card_gallery import NOW, a_case, a_meeting, eligible_people, every_card
 
 CASE = a_case(CaseStatus.ACCEPTED)
 SUGGESTED = suggested_date(CASE, today=NOW.date())
 JOIN = "https://teams.example.invalid/l/meetup-join/abc"
-
-
-def elements(node: Any, kind: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") == kind:
-            found.append(node)
-        for value in node.values():
-            found += elements(value, kind)
-    elif isinstance(node, list):
-        for value in node:
-            found += elements(value, kind)
-    return found
-
-
-def inputs(card: Any) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for kind in ("Input.Text", "Input.ChoiceSet", "Input.Toggle", "Input.Date", "Input.Time", "Input.Number"):
-        found.update({e["id"]: e for e in elements(card, kind)})
-    return found
-
-
-def buttons(card: Any) -> dict[str, dict[str, Any]]:
-    return {a["title"]: a for a in elements(card, "Action.Execute")}
-
-
-def folded(card: Card) -> dict[str, dict[str, Any]]:
-    return {a["title"]: a["card"] for a in elements(card, "Action.ShowCard")}
 
 
 def card_for(meeting: Meeting | None, now: datetime = NOW, **kwargs: Any) -> Card:

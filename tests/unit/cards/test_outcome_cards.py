@@ -30,7 +30,7 @@ from debrief.learning import Outcome, SignOff, SignOffState
 from debrief.meetings import Meeting
 from debrief.model import CaseStatus
 from debrief.themes import DEFAULT_THEMES
-from tests.support.cards import card_text
+from tests.support.cards import buttons, card_text, elements, folded, inputs
 from tests.support.people import CASEY, OWEN, PRIYA, RUTH, TOM
 from tests.unit.cards.card_gallery import (
     AFTER_MEETING,
@@ -51,36 +51,8 @@ MINE = {name: card for name, card in CARDS.items() if any(word in name for word 
 COMMENT = "Learning point 3 should say what probation could have been told, not only when."
 
 
-def elements(node: Any, kind: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") == kind:
-            found.append(node)
-        for value in node.values():
-            found += elements(value, kind)
-    elif isinstance(node, list):
-        for value in node:
-            found += elements(value, kind)
-    return found
-
-
-def inputs(card: Any) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for kind in ("Input.Text", "Input.ChoiceSet", "Input.Toggle", "Input.Date", "Input.Time", "Input.Number"):
-        found.update({e["id"]: e for e in elements(card, kind)})
-    return found
-
-
 def verbs(card: Any) -> list[str]:
     return [a["verb"] for a in elements(card, "Action.Execute")]
-
-
-def buttons(card: Any) -> dict[str, dict[str, Any]]:
-    return {a["title"]: a for a in elements(card, "Action.Execute")}
-
-
-def folded(card: Card) -> dict[str, dict[str, Any]]:
-    return {a["title"]: a["card"] for a in elements(card, "Action.ShowCard")}
 
 
 def card_for(outcome: Outcome, *, meeting: Meeting | None = None, now: datetime = AFTER_MEETING, **kwargs: Any) -> Card:

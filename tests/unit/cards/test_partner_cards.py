@@ -29,7 +29,7 @@ from debrief.meetings import Meeting
 from debrief.model import LONDON, CaseStatus, Person
 from debrief.parameters import ParametersRevision, parse_parameters
 from debrief.partners import DEFAULT_AGREEMENT, InvitationStatus, PartnerInvitation
-from tests.support.cards import card_text
+from tests.support.cards import buttons, card_text, folded, inputs
 from tests.support.forms import parameters_form
 from tests.support.people import MORGAN, OWEN, RUTH
 from tests.unit.cards.card_gallery import (
@@ -51,35 +51,6 @@ CASE = a_case(CaseStatus.ACCEPTED)
 LATER = NOW + timedelta(days=2)
 COLLEAGUES = {ALEX.user_id: ALEX}
 MEETING = a_meeting(join_url="https://teams.example.invalid/l/meetup-join/abc")
-
-
-def elements(node: Any, kind: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") == kind:
-            found.append(node)
-        for value in node.values():
-            found += elements(value, kind)
-    elif isinstance(node, list):
-        for value in node:
-            found += elements(value, kind)
-    return found
-
-
-def inputs(card: Any) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for kind in ("Input.Text", "Input.ChoiceSet", "Input.Toggle", "Input.Date", "Input.Time", "Input.Number"):
-        found.update({e["id"]: e for e in elements(card, kind)})
-    return found
-
-
-def buttons(card: Card) -> dict[str, dict[str, Any]]:
-    return {a["title"]: a for a in elements(card, "Action.Execute")}
-
-
-def folded(card: Card) -> dict[str, dict[str, Any]]:
-    """The cards inside Action.ShowCard buttons, by the button's title."""
-    return {a["title"]: a["card"] for a in elements(card, "Action.ShowCard")}
 
 
 def partner_entry() -> ChronologyEntry:

@@ -16,7 +16,6 @@ from io import BytesIO
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
 
 from debrief.chronology import (
     Chronology,
@@ -33,6 +32,7 @@ from debrief.model import Case, CaseStatus, Person
 from debrief.parameters import ParallelProcess, Parameters
 from debrief.partners import InvitationStatus, PartnerInvitation
 from documents.agenda import one_line, render_agenda_pack, share_out
+from tests.support.docx import assert_marked_on_every_page, everything, section, texts
 from tests.support.people import CASEY, JORDAN, MORGAN, OWEN, PRIYA, RUTH, TOM
 from tests.unit.cards.card_gallery import a_case, an_entry
 
@@ -236,54 +236,12 @@ def the_pack() -> DocxDocument:
     return render()
 
 
-def texts(document: DocxDocument) -> list[str]:
-    return [p.text for p in document.paragraphs]
-
-
-def section(document: DocxDocument, heading: str) -> list[str]:
-    """The lines under a heading, up to the next heading of the same or a higher level."""
-    paragraphs = document.paragraphs
-    levels = [_level(p) for p in paragraphs]
-    start = next(i for i, p in enumerate(paragraphs) if p.text == heading and levels[i] is not None)
-    level = levels[start]
-    assert level is not None
-    end = next(
-        (i for i in range(start + 1, len(paragraphs)) if (other := levels[i]) is not None and other <= level),
-        len(paragraphs),
-    )
-    return [p.text for p in paragraphs[start + 1 : end]]
-
-
-def _level(paragraph: Paragraph) -> int | None:
-    name = paragraph.style.name if paragraph.style is not None else None
-    return int(name.removeprefix("Heading ")) if name and name.startswith("Heading ") else None
-
-
-def everything(document: DocxDocument) -> str:
-    return "\n".join(texts(document))
-
-
 # --- Marking, title and the meeting --------------------------------------------------------------------------
 
 
 def test_the_pack_is_marked_official_sensitive_on_every_page() -> None:
     document = the_pack()
-    assert not document.settings.odd_and_even_pages_header_footer
-    for part in document.sections:
-        headers, footers = [part.header], [part.footer]
-        if part.different_first_page_header_footer:
-            headers.append(part.first_page_header)
-            footers.append(part.first_page_footer)
-        for header in headers:
-            assert not header.is_linked_to_previous
-            assert "OFFICIAL-SENSITIVE" in " ".join(p.text for p in header.paragraphs)
-        for footer in footers:
-            footer_text = " ".join(p.text for p in footer.paragraphs)
-            assert "OFFICIAL-SENSITIVE" in footer_text
-            assert "RD-2026-0001" in footer_text
-            fields = [i.text.strip() for i in footer._element.iter(qn("w:instrText"))]
-            assert fields == ["PAGE", "NUMPAGES"], "Page X of Y"
-    assert document.core_properties.category == "OFFICIAL-SENSITIVE"
+    assert_marked_on_every_page(document, case_number="RD-2026-0001")
     assert document.core_properties.title == "Rapid debrief meeting: agenda pack – RD-2026-0001"
 
 

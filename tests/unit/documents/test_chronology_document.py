@@ -22,6 +22,7 @@ from debrief.chronology import Chronology, ChronologyEntry, ChronologyLock, Revi
 from debrief.model import Case, CaseStatus, Person
 from debrief.parameters import ParallelProcess, Parameters
 from documents.chronology import render_chronology
+from tests.support.docx import assert_marked_on_every_page, section, shading, texts
 from tests.support.people import JORDAN, OWEN, PRIYA
 from tests.unit.cards.card_gallery import a_case
 
@@ -157,10 +158,6 @@ def _the_document() -> DocxDocument:
     return render(a_chronology())
 
 
-def texts(document: DocxDocument) -> list[str]:
-    return [p.text for p in document.paragraphs]
-
-
 def entry_block(document: DocxDocument, number: int) -> list[Paragraph]:
     """The paragraphs of one entry: from its heading up to the next entry, gap or section."""
     paragraphs = document.paragraphs
@@ -177,42 +174,11 @@ def _highlighted(paragraph: Paragraph) -> bool:
     return paragraph.style is not None and paragraph.style.name == "Learning highlight"
 
 
-def shading(paragraph: Paragraph) -> str | None:
-    properties = paragraph._p.pPr
-    shd = properties.find(qn("w:shd")) if properties is not None else None
-    return shd.get(qn("w:fill")) if shd is not None else None
-
-
-def section_text(document: DocxDocument, heading: str) -> list[str]:
-    lines = texts(document)
-    start = lines.index(heading)
-    headings = {i for i, p in enumerate(document.paragraphs) if p.style is not None and p.style.name == "Heading 1"}
-    end = min((i for i in headings if i > start), default=len(lines))
-    return lines[start + 1 : end]
-
-
 # --- Marking and purpose -------------------------------------------------------------------------------------
 
 
 def test_the_document_is_marked_official_sensitive_on_every_page() -> None:
-    document = render()
-    assert not document.settings.odd_and_even_pages_header_footer
-    for section in document.sections:
-        headers = [section.header]
-        footers = [section.footer]
-        if section.different_first_page_header_footer:
-            headers.append(section.first_page_header)
-            footers.append(section.first_page_footer)
-        for header in headers:
-            assert not header.is_linked_to_previous
-            assert "OFFICIAL-SENSITIVE" in " ".join(p.text for p in header.paragraphs)
-        for footer in footers:
-            footer_text = " ".join(p.text for p in footer.paragraphs)
-            assert "OFFICIAL-SENSITIVE" in footer_text
-            assert "RD-2026-0001" in footer_text
-            fields = [i.text.strip() for i in footer._element.iter(qn("w:instrText"))]
-            assert fields == ["PAGE", "NUMPAGES"], "Page X of Y"
-    assert document.core_properties.category == "OFFICIAL-SENSITIVE"
+    assert_marked_on_every_page(render(), case_number="RD-2026-0001")
 
 
 def test_the_title_block_names_the_case_and_says_for_whom_and_when_in_uk_time() -> None:
@@ -225,7 +191,7 @@ def test_the_title_block_names_the_case_and_says_for_whom_and_when_in_uk_time() 
 
 
 def test_the_purpose_statement_says_learning_not_blame_and_how_the_document_is_handled() -> None:
-    purpose = " ".join(section_text(render(), "Purpose of this document"))
+    purpose = " ".join(section(render(), "Purpose of this document"))
     assert "for learning, not blame" in purpose
     assert "not a review of any individual's conduct" in purpose
     assert "not a witness account" in purpose
@@ -240,7 +206,7 @@ def test_the_purpose_statement_says_learning_not_blame_and_how_the_document_is_h
 
 
 def test_the_parameters_say_what_the_debrief_looks_at() -> None:
-    parameters = section_text(render(), "Parameters")
+    parameters = section(render(), "Parameters")
     assert "Look-back window: 3 Oct 2025 to 3 Oct 2026" in parameters
     assert "Subjects (by role): Victim A, Suspect B" in parameters
     assert "Agencies: Police, Probation Service" in parameters
@@ -253,18 +219,18 @@ def test_the_parameters_say_what_the_debrief_looks_at() -> None:
 
 
 def test_a_chronology_whose_parameters_are_not_yet_set_says_so() -> None:
-    parameters = section_text(render(a_chronology(parameters=None)), "Parameters")
+    parameters = section(render(a_chronology(parameters=None)), "Parameters")
     assert parameters == ["Parameters: not yet set. The lead reviewer has not yet defined what this debrief looks at."]
 
 
 def test_a_locked_chronology_says_who_locked_it_and_when_and_how_much_is_verified() -> None:
-    status = section_text(render(), "Status")
+    status = section(render(), "Status")
     assert "Status: Locked by DS Owen Marsh, 7 Oct 2026 17:00: entries can no longer change." in status
     assert any(line.startswith("Entries: 5 entries, 2 verified (3 not yet verified)") for line in status)
 
 
 def test_a_draft_chronology_says_it_is_not_yet_locked() -> None:
-    status = section_text(render(a_chronology(locked=False)), "Status")
+    status = section(render(a_chronology(locked=False)), "Status")
     assert "Status: Draft – not yet locked: entries may still be added or changed." in status
 
 
@@ -344,7 +310,7 @@ def test_gaps_in_recorded_contact_are_shown_where_they_fall() -> None:
 
 def test_possible_conflicts_name_both_entries_and_their_differences_and_both_accounts_stay() -> None:
     document = render()
-    conflicts = section_text(document, "Possible conflicts between entries")
+    conflicts = section(document, "Possible conflicts between entries")
     assert "Entries 3 and 4 differ on time, risk grade" in conflicts
     assert "Time: entry 3 records 6 Feb 2026 09:15; entry 4 records 6 Feb 2026 11:00." in conflicts
     assert "Risk grade: entry 3 records Standard (DASH); entry 4 records High (DASH)." in conflicts
@@ -357,7 +323,7 @@ def test_possible_conflicts_name_both_entries_and_their_differences_and_both_acc
 
 
 def test_the_summary_lists_the_learning_points_by_entry_number() -> None:
-    summary = section_text(render(), "Summary of learning points")
+    summary = section(render(), "Summary of learning points")
     assert "Possible missed opportunities (1): entry 1." in summary
     assert "Entry 1 – 31 Dec 2025 21:40, 999 call, Police" in summary
     assert "Good practice (1): entry 5." in summary
@@ -366,9 +332,9 @@ def test_the_summary_lists_the_learning_points_by_entry_number() -> None:
 
 def test_an_empty_chronology_says_nothing_has_been_recorded_yet() -> None:
     empty = merge([], parameters=None, lock=None)
-    chronology = section_text(render(empty), "Chronology")
+    chronology = section(render(empty), "Chronology")
     assert "No entries have been recorded yet." in chronology
-    assert "Possible missed opportunities (0): none identified so far." in section_text(
+    assert "Possible missed opportunities (0): none identified so far." in section(
         render(empty), "Summary of learning points"
     )
 

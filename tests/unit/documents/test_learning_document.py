@@ -15,7 +15,6 @@ from io import BytesIO
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
 
 from debrief.learning import (
     Action,
@@ -31,6 +30,15 @@ from debrief.learning import (
 from debrief.meetings import Meeting
 from debrief.model import Case, CaseStatus
 from documents.learning import DRAFT, render_learning_document
+from tests.support.docx import (
+    assert_marked_on_every_page,
+    everything,
+    heading_level,
+    section,
+    shading,
+    table_rows,
+    texts,
+)
 from tests.support.people import JORDAN, MORGAN, OWEN, PRIYA, RUTH, TOM
 from tests.unit.cards.card_gallery import AFTER_MEETING, a_case, a_meeting, a_sign_off, an_outcome
 
@@ -62,55 +70,12 @@ def the_document() -> DocxDocument:
     return render()
 
 
-def texts(document: DocxDocument) -> list[str]:
-    return [p.text for p in document.paragraphs]
-
-
-def everything(document: DocxDocument) -> str:
-    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
-    return "\n".join(texts(document) + cells)
-
-
-def section(document: DocxDocument, heading: str) -> list[str]:
-    """The lines under a heading, up to the next heading of the same or a higher level."""
-    paragraphs = document.paragraphs
-    levels = [_level(p) for p in paragraphs]
-    start = next(i for i, p in enumerate(paragraphs) if p.text == heading and levels[i] is not None)
-    level = levels[start]
-    assert level is not None
-    end = next(
-        (i for i in range(start + 1, len(paragraphs)) if (other := levels[i]) is not None and other <= level),
-        len(paragraphs),
-    )
-    return [p.text for p in paragraphs[start + 1 : end]]
-
-
-def _level(paragraph: Paragraph) -> int | None:
-    name = paragraph.style.name if paragraph.style is not None else None
-    return int(name.removeprefix("Heading ")) if name and name.startswith("Heading ") else None
-
-
 # --- Marking, title, sign-off ---------------------------------------------------------------------------------
 
 
 def test_the_document_is_marked_official_sensitive_on_every_page() -> None:
     document = the_document()
-    assert not document.settings.odd_and_even_pages_header_footer
-    for part in document.sections:
-        headers, footers = [part.header], [part.footer]
-        if part.different_first_page_header_footer:
-            headers.append(part.first_page_header)
-            footers.append(part.first_page_footer)
-        for header in headers:
-            assert not header.is_linked_to_previous
-            assert "OFFICIAL-SENSITIVE" in " ".join(p.text for p in header.paragraphs)
-        for footer in footers:
-            footer_text = " ".join(p.text for p in footer.paragraphs)
-            assert "OFFICIAL-SENSITIVE" in footer_text
-            assert "RD-2026-0001" in footer_text
-            fields = [i.text.strip() for i in footer._element.iter(qn("w:instrText"))]
-            assert fields == ["PAGE", "NUMPAGES"], "Page X of Y"
-    assert document.core_properties.category == "OFFICIAL-SENSITIVE"
+    assert_marked_on_every_page(document, case_number="RD-2026-0001")
     assert document.core_properties.title == "Rapid debrief: learning and actions – RD-2026-0001"
 
 
@@ -220,7 +185,7 @@ def test_learning_is_grouped_by_theme_with_gaps_and_good_practice_marked() -> No
         "2. Gap: Grading was not looked at again later.",
         "3. Good practice: The DASH was done at once.",
     ]
-    themes = [p.text for p in document.paragraphs if _level(p) == 2]
+    themes = [p.text for p in document.paragraphs if heading_level(p) == 2]
     assert themes == [
         "Risk assessment and grading",
         "Information sharing",
@@ -236,9 +201,9 @@ def test_gaps_and_good_practice_are_shaded_differently() -> None:
     fills = {}
     for paragraph in the_document().paragraphs:
         if paragraph.text.startswith(("1. Gap", "3. Good practice")):
-            shading = paragraph._p.find(f"{qn('w:pPr')}/{qn('w:shd')}")
-            assert shading is not None
-            fills[paragraph.text.split(":")[0]] = shading.get(qn("w:fill"))
+            fill = shading(paragraph)
+            assert fill is not None
+            fills[paragraph.text.split(":")[0]] = fill
     assert len(set(fills.values())) == 2, fills
 
 
@@ -253,7 +218,7 @@ def test_recommendations_have_their_route() -> None:
 def test_the_actions_table_has_a_row_per_action() -> None:
     tables = the_document().tables
     assert len(tables) == 1
-    rows = [[cell.text for cell in row.cells] for row in tables[0].rows]
+    rows = table_rows(tables[0])
     assert rows[0] == ["No.", "Action", "Owner", "Due", "Priority", "Theme", "Route", "Status"]
     assert rows[1] == [
         "1",
