@@ -2,17 +2,23 @@
 
 A row is written in the same transaction as the change that causes it (see storage/uow.py), so a crash
 before sending loses nothing: the row's lease runs out and it is claimed again.
+
+Teams' limits: at most 7 sends per second in one conversation (`ConversationRateLimiter`) and a configured rate
+per tenant (`TenantRateLimiter`, DEBRIEF_TENANT_SENDS_PER_S; Teams allows an app about 50 per tenant). Both are
+kept per process: with several instances, each gets its share of the tenant's rate. Claimed rows are sent in
+lanes, one per conversation (a case's thread, a person's chat), each lane in order and the lanes side by side;
+the next batch is claimed before the last is finished, so sending never pauses while there is work.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -26,15 +32,18 @@ from bot.documents import DocumentKind, new_link
 from bot.file_consent import consent_card
 from bot.http_sender import retry_after_seconds
 from bot.services import Services
+from cards.actions import action_assigned, action_card, actions_thread_header
 from cards.chronology import contribution_reminder, document_link
 from cards.common import Card
 from cards.consent import consent_recorded, consent_request
 from cards.contributors import contributors_card, invitation
+from cards.delivery import delivery_blocked
 from cards.meetings import meeting_card, meeting_file_link
 from cards.outcomes import changes_requested, outcome_card, outcome_circulated, sign_off_request
 from cards.parameters import parameters_card
 from cards.partners import partner_invitation, partner_invitation_reminder, partners_card
 from cards.triage import triage_card, triage_outcome_for_nominator
+from debrief.actions import ActionView, action_for_message
 from debrief.consent import consent_due_for
 from debrief.errors import NotFound
 from debrief.meetings import eligible_attendees, suggested_date
@@ -47,7 +56,10 @@ from storage.conversations import CaseThread, case_thread, latest_service_url, p
 log = logging.getLogger(__name__)
 
 RETRYABLE = {408, 412, 429, 500, 502, 503, 504}
+CLAIM_BATCH = 20
+"""Rows claimed at a time."""
 TRIAGE_THREAD = "triage"
+ACTIONS_THREAD = "actions"
 # Replies in the case thread that are kept up to date in place rather than posted again.
 UPDATED_IN_PLACE = {
     MessageKind.PARAMETERS_CARD: "parameters",
@@ -98,6 +110,44 @@ class ConversationRateLimiter:
                 window.append(now)
                 return
             await asyncio.sleep(1.0 - (now - window[0]))
+
+
+class TenantRateLimiter:
+    """At most `per_second` connector requests per tenant in any second, evenly spaced rather than in bursts
+    (Teams allows an app about 50 requests per second per tenant; several instances' bursts would add up).
+
+    The spacing is `headroom` (2%) wider than `1 / per_second`: a request the event loop sends a few milliseconds
+    late must not bring the next second's count at Teams over the limit. Each caller takes the next free slot
+    before it sleeps, so callers running side by side never share one."""
+
+    def __init__(
+        self,
+        per_second: float = 50.0,
+        *,
+        headroom: float = 0.02,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if per_second <= 0 or headroom < 0:
+            raise ValueError("per_second must be positive and headroom not negative")
+        self.per_second = per_second
+        self.interval = (1.0 + headroom) / per_second
+        """Seconds between two requests to one tenant."""
+        self._clock = clock
+        self._sleep = sleep
+        self._next_slot: dict[str, float] = {}
+
+    def reserve(self, tenant_id: str) -> float:
+        """Take the tenant's next slot; returns the seconds to wait until it."""
+        now = self._clock()
+        slot = max(now, self._next_slot.get(tenant_id, now))
+        self._next_slot[tenant_id] = slot + self.interval
+        return slot - now
+
+    async def wait(self, tenant_id: str) -> None:
+        delay = self.reserve(tenant_id)
+        if delay > 0:
+            await self._sleep(delay)
 
 
 class TeamsConnector:
@@ -187,6 +237,7 @@ class Dispatcher:
         policy: RetryPolicy | None = None,
         lease: timedelta = timedelta(seconds=60),
         online_meetings: OnlineMeetings | None = None,
+        lanes: int = 8,
     ) -> None:
         self.services = services
         self.connector = connector
@@ -194,32 +245,99 @@ class Dispatcher:
         self.lease = lease
         self.instance = f"dispatcher-{uuid.uuid4().hex[:12]}"
         self.limiter = ConversationRateLimiter()
+        self.tenant_limiter = TenantRateLimiter(services.settings.tenant_sends_per_s)
         self.online_meetings = online_meetings
+        self.handled = 0
+        """Rows tried (sent, failed or put back for later) since start."""
+        self._sending = asyncio.Semaphore(lanes)
+        self._low_water = lanes
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._tails: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Claim and send until stopped. A new batch is claimed as soon as fewer than `lanes` rows are in flight,
+        so the sends keep to the limits without pausing between batches and one slow conversation holds up no
+        other; when nothing is due, wait for a wake or the interval."""
         interval = self.services.settings.dispatch_interval_s
         while not stop.is_set():
-            try:
-                sent = await self.dispatch_once()
-            except Exception:
-                log.warning("outbox round failed; will retry", exc_info=True)
-                sent = 0
-            if sent == 0:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            self._wake.clear()
+            full = False
+            if len(self._in_flight) < self._low_water:
+                try:
+                    full = await self._claim_and_start() >= CLAIM_BATCH
+                except Exception:
+                    log.warning("outbox round failed; will retry", exc_info=True)
+            if full and len(self._in_flight) < self._low_water:
+                continue
+            await self._idle(interval)
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight))
+
+    async def _idle(self, interval: float) -> None:
+        """Until woken, or (with a full pipeline) until a row is settled, or the interval has passed."""
+        waits: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._wake.wait())}
+        if len(self._in_flight) >= self._low_water:
+            waits.add(asyncio.ensure_future(asyncio.wait(set(self._in_flight), return_when=asyncio.FIRST_COMPLETED)))
+        try:
+            await asyncio.wait(waits, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     async def dispatch_once(self) -> int:
-        """One round: claim what is due and try each; returns how many were handled."""
+        """One round: claim what is due and try each; returns how many were claimed, once all are settled."""
+        started = await self._start_claimed()
+        if started:
+            await asyncio.wait(started)
+        return len(started)
+
+    async def _claim_and_start(self) -> int:
+        return len(await self._start_claimed())
+
+    async def _start_claimed(self) -> list[asyncio.Task[None]]:
+        """Claim a batch and start each row in its lane. A lane is one conversation (a person's chat, a case's
+        thread): its rows go in the order they were queued (a card is posted before it is updated), behind any
+        of its rows still in flight; different lanes go side by side, at most `lanes` sending at once."""
         now = self.services.now()
-        claimed = await outbox_store.claim_due(self.services.engine, instance=self.instance, now=now, lease=self.lease)
-        for item in claimed:
-            await self._deliver(item)
-        return len(claimed)
+        claimed = await outbox_store.claim_due(
+            self.services.engine, instance=self.instance, now=now, lease=self.lease, limit=CLAIM_BATCH
+        )
+        return [self._start(item) for item in claimed]
+
+    def _start(self, item: outbox_store.ClaimedMessage) -> asyncio.Task[None]:
+        lane = _lane(item.message)
+        task = asyncio.create_task(self._deliver_in_lane(self._tails.get(lane), item))
+        self._tails[lane] = task
+        self._in_flight.add(task)
+
+        def settled(done: asyncio.Task[None]) -> None:
+            self._in_flight.discard(done)
+            if self._tails.get(lane) is done:
+                del self._tails[lane]
+
+        task.add_done_callback(settled)
+        return task
+
+    async def _deliver_in_lane(self, ahead: asyncio.Task[None] | None, item: outbox_store.ClaimedMessage) -> None:
+        if ahead is not None:
+            await asyncio.wait({ahead})
+        async with self._sending:
+            try:
+                await self._deliver(item)
+            except Exception:
+                # Left claimed: it is tried again when its lease runs out.
+                log.warning("outbox message %s failed; will retry", item.id, exc_info=True)
+            self.handled += 1
+
+    async def _throttle(self, tenant_id: str, conversation_id: str | None = None) -> None:
+        """Wait for Teams' limits: the conversation's (if any), then the tenant's."""
+        if conversation_id is not None:
+            await self.limiter.wait(conversation_id)
+        await self.tenant_limiter.wait(tenant_id)
 
     async def _deliver(self, item: outbox_store.ClaimedMessage) -> None:
         engine = self.services.engine
@@ -237,13 +355,14 @@ class Dispatcher:
             )
             return
         except SendError as error:
-            final = not error.retryable or attempts >= self.policy.max_attempts
-            if error.status == 403 and error.code == "MessageWritesBlocked":
-                final = True  # the person blocked the bot: stop, and record it
+            blocked = error.status == 403 and error.code == "MessageWritesBlocked"
+            final = blocked or not error.retryable or attempts >= self.policy.max_attempts
             log.warning(
                 "outbox message %s: %s (attempt %s%s)", item.id, error, attempts, ", giving up" if final else ""
             )
-            if final:
+            if blocked:
+                await self._blocked(item, attempts, error)
+            elif final:
                 await outbox_store.mark_failed(
                     engine, message_id=item.id, instance=self.instance, attempts=attempts, error=str(error)
                 )
@@ -265,6 +384,31 @@ class Dispatcher:
             return
         await outbox_store.mark_sent(engine, message_id=item.id, instance=self.instance, now=self.services.now())
 
+    async def _blocked(self, item: outbox_store.ClaimedMessage, attempts: int, error: SendError) -> None:
+        """The person blocked or removed the bot: the row fails saying so and, for a one-to-one message, the case
+        thread is told (queued with the failure, in one transaction). The notice goes to the thread, never to a
+        person, so a notice cannot itself be blocked into another notice."""
+        message = item.message
+        notice = None
+        if message.audience is Audience.PERSON and message.person_id is not None:
+            notice = OutboundMessage(
+                kind=MessageKind.DELIVERY_BLOCKED,
+                case_id=message.case_id,
+                audience=Audience.CASE_THREAD,
+                person_id=message.person_id,
+            )
+        await outbox_store.mark_blocked(
+            self.services.engine,
+            message_id=item.id,
+            instance=self.instance,
+            attempts=attempts,
+            error=f"they have blocked or removed the bot in Teams ({error})",
+            now=self.services.now(),
+            notice=notice,
+        )
+        if notice is not None:
+            self.wake()
+
     async def _send(self, item: outbox_store.ClaimedMessage) -> None:
         s = self.services
         message = item.message
@@ -273,7 +417,7 @@ class Dispatcher:
                 tenant = s.settings.home_tenant
                 service_url = await self._service_url()
                 card = await self._triage_card(message.case_id)
-                await self.limiter.wait(s.settings.review_team_channel_id)
+                await self._throttle(tenant, s.settings.review_team_channel_id)
                 thread = await self.connector.start_channel_thread(
                     service_url, s.settings.review_team_channel_id, tenant, card_message(card)
                 )
@@ -283,12 +427,16 @@ class Dispatcher:
                 if existing is None:
                     raise NotReady("the triage thread has not been started yet")
                 card = await self._triage_card(message.case_id)
-                await self.limiter.wait(existing.conversation_id)
+                await self._throttle(s.settings.home_tenant, existing.conversation_id)
                 await self.connector.update(existing, card_message(card))
             case Audience.CASE_THREAD if message.kind is MessageKind.ONLINE_MEETING:
                 await self._online_meeting(message)
             case Audience.CASE_THREAD:
-                await self._post_in_case_thread(message)
+                await self._post_in_case_thread(item)
+            case Audience.ACTIONS_THREAD:
+                await self._post_action(message)
+            case Audience.PERSON if message.kind is MessageKind.ACTION_ASSIGNED:
+                await self._send_action_to_owner(message)
             case Audience.PERSON:
                 assert message.person_id is not None
                 view = await case_for_message(
@@ -298,16 +446,77 @@ class Dispatcher:
                     reply = await self._file_offer(kind, view, message.person_id)
                 else:
                     reply = card_message(self._render(message.kind, view, message.person_id))
-                address = await personal_conversation(s.engine, message.person_id)
-                if address is not None:
-                    service_url, conversation_id = address.service_url, address.conversation_id
-                else:
-                    service_url = await self._service_url()
-                    conversation_id = await self.connector.start_personal_chat(
-                        service_url, message.person_id, s.settings.home_tenant
-                    )
-                await self.limiter.wait(conversation_id)
-                await self.connector.send(service_url, conversation_id, reply)
+                await self._send_to_person(message.person_id, reply)
+
+    async def _send_to_person(self, person_id: str, reply: Activity) -> CaseThread:
+        """One to one, in the person's chat with the bot (started if there is none yet): where it was posted."""
+        s = self.services
+        address = await personal_conversation(s.engine, person_id)
+        tenant = s.settings.home_tenant
+        if address is not None:
+            service_url, conversation_id = address.service_url, address.conversation_id
+            tenant = address.tenant_id or tenant
+        else:
+            service_url = await self._service_url()
+            await self._throttle(tenant)
+            conversation_id = await self.connector.start_personal_chat(service_url, person_id, tenant)
+        await self._throttle(tenant, conversation_id)
+        activity_id = await self.connector.send(service_url, conversation_id, reply)
+        return CaseThread(service_url, conversation_id, activity_id)
+
+    async def _action_view(self, message: OutboundMessage, recipients: tuple[str, ...]) -> ActionView:
+        if message.subject_id is None:
+            raise NotFound("an action message without its action")
+        s = self.services
+        return await action_for_message(uow=s.uow(), action_id=message.subject_id, recipients=recipients, now=s.now())
+
+    async def _post_action(self, message: OutboundMessage) -> None:
+        """An action's card in the case's actions thread (started on first use), then kept up to date in place,
+        there and in its owner's chat: everyone sees the same status."""
+        s = self.services
+        channel = s.settings.review_team_channel_id
+        view = await self._action_view(message, (f"channel:{channel}",))
+        action_id = view.action.id
+        card = card_message(action_card(view, case_id=message.case_id, now=s.now()))
+        posted = await case_thread(s.engine, case_id=message.case_id, purpose=f"action-{action_id}")
+        if posted is not None:
+            await self._throttle(s.settings.home_tenant, posted.conversation_id)
+            await self.connector.update(posted, card)
+        else:
+            thread = await case_thread(s.engine, case_id=message.case_id, purpose=ACTIONS_THREAD)
+            if thread is None:
+                service_url = await self._service_url()
+                await self._throttle(s.settings.home_tenant, channel)
+                thread = await self.connector.start_channel_thread(
+                    service_url,
+                    channel,
+                    s.settings.home_tenant,
+                    card_message(actions_thread_header(view.case_number)),
+                )
+                await save_case_thread(s.engine, case_id=message.case_id, purpose=ACTIONS_THREAD, thread=thread)
+            await self._throttle(s.settings.home_tenant, thread.conversation_id)
+            reply_id = await self.connector.send(thread.service_url, thread.conversation_id, card)
+            await save_case_thread(
+                s.engine,
+                case_id=message.case_id,
+                purpose=f"action-{action_id}",
+                thread=CaseThread(thread.service_url, thread.conversation_id, reply_id),
+            )
+        owners = await case_thread(s.engine, case_id=message.case_id, purpose=f"action-{action_id}-owner")
+        if owners is not None:
+            await self._throttle(s.settings.home_tenant, owners.conversation_id)
+            await self.connector.update(owners, card)
+
+    async def _send_action_to_owner(self, message: OutboundMessage) -> None:
+        """The action, one to one, to its owner; the card there is updated with every change."""
+        s = self.services
+        assert message.person_id is not None
+        view = await self._action_view(message, (f"person:{message.person_id}",))
+        card = card_message(action_assigned(view, case_id=message.case_id, now=s.now()))
+        posted = await self._send_to_person(message.person_id, card)
+        await save_case_thread(
+            s.engine, case_id=message.case_id, purpose=f"action-{view.action.id}-owner", thread=posted
+        )
 
     async def _file_offer(self, kind: DocumentKind, view: CaseForMessage, person_id: str) -> Activity:
         """A new single-use token each attempt (never stored, only its hash): Word documents through Teams' file
@@ -413,10 +622,15 @@ class Dispatcher:
                 raise NotFound(f"{kind} is not rendered as a card")
             case MessageKind.CHRONOLOGY_DOCUMENT:
                 raise NotFound("the chronology document is sent with a fresh link, not rendered here")
+            case MessageKind.DELIVERY_BLOCKED:
+                raise NotFound("a delivery notice is rendered with the message it reports, in the case thread only")
+            case MessageKind.ACTION_CARD | MessageKind.ACTION_ASSIGNED:
+                raise NotFound("an action's card is rendered from the action, not the case")
 
-    async def _post_in_case_thread(self, message: OutboundMessage) -> None:
+    async def _post_in_case_thread(self, item: outbox_store.ClaimedMessage) -> None:
         """A reply in the case thread. The parameters card is one reply, updated in place at each revision."""
         s = self.services
+        message = item.message
         thread = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
         if thread is None:
             raise NotReady("the case thread has not been started yet")
@@ -426,8 +640,11 @@ class Dispatcher:
             now=s.now(),
             recipients=(f"channel:{s.settings.review_team_channel_id}",),
         )
-        card = card_message(self._render(message.kind, view))
-        await self.limiter.wait(thread.conversation_id)
+        if message.kind is MessageKind.DELIVERY_BLOCKED:
+            card = card_message(await self._delivery_blocked(item, view))
+        else:
+            card = card_message(self._render(message.kind, view))
+        await self._throttle(s.settings.home_tenant, thread.conversation_id)
         purpose = UPDATED_IN_PLACE.get(message.kind)
         posted = await case_thread(s.engine, case_id=message.case_id, purpose=purpose) if purpose else None
         if posted is not None:
@@ -441,6 +658,33 @@ class Dispatcher:
                 purpose=purpose,
                 thread=CaseThread(thread.service_url, thread.conversation_id, reply_id),
             )
+
+    async def _delivery_blocked(self, item: outbox_store.ClaimedMessage, view: CaseForMessage) -> Card:
+        """The notice for the lead reviewer: whom a one-to-one message did not reach, and which message."""
+        person_id = item.message.person_id
+        blocked = None
+        if person_id is not None:
+            blocked = await outbox_store.blocked_message(
+                self.services.engine, case_id=item.message.case_id, person_id=person_id, before_id=item.id
+            )
+        return delivery_blocked(view.case, person=self._name_of(view, person_id), blocked=blocked)
+
+    def _name_of(self, view: CaseForMessage, person_id: str | None) -> str:
+        """A person's name from the directory, or else as the case knows them (contributors and partner contacts
+        need not be in the directory)."""
+        if person_id is None:
+            return "Someone on this case"
+        if name := self.services.directory.name_for(person_id):
+            return name
+        case = view.case
+        known = [
+            case.nominator,
+            case.nomination.sio,
+            case.lead_reviewer,
+            *(c.person for c in view.contributors),
+            *(i.contact for i in view.partner_invitations),
+        ]
+        return next((p.name for p in known if p is not None and p.user_id == person_id), "Someone on this case")
 
     async def _online_meeting(self, message: OutboundMessage) -> None:
         """Create the Teams meeting through Microsoft Graph where that is configured; otherwise nothing to do
@@ -469,6 +713,13 @@ class OnlineMeetings(Protocol):
     """Creates (or moves) the Teams online meeting of a case's debrief meeting, and records its link."""
 
     async def create_or_update(self, case_id: int) -> None: ...
+
+
+def _lane(message: OutboundMessage) -> tuple[str, str]:
+    """Which conversation a message goes to, as far as the row tells: a person's chat or the case's thread."""
+    if message.audience is Audience.PERSON and message.person_id is not None:
+        return ("person", message.person_id)
+    return ("case", str(message.case_id))
 
 
 def _newest_invitation(view: CaseForMessage, person_id: str | None) -> PartnerInvitation:

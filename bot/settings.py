@@ -105,6 +105,9 @@ class Settings:
     """How a requested Word document reaches its requester: Teams' file consent flow (saved to their own OneDrive)
     or a single-use link to GET /documents/{token} (for clients without file consent, such as the Playground)."""
     scheduler_interval_s: float = 60.0
+    tenant_sends_per_s: float = 50.0
+    """The most connector requests this instance sends to one tenant per second (Teams allows an app about 50
+    per tenant; with several instances, each gets its share: divide by the number of instances)."""
     directory: DirectoryKind = "file"
     """Where people and roles come from: the settings file (development, tests) or Microsoft Graph."""
     graph: GraphSettings | None = None
@@ -227,6 +230,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     link_minutes = _number(env, "DEBRIEF_DOCUMENT_LINK_MINUTES", "10", low=1, high=60, unit="minutes")
     scheduler_interval = _number(env, "DEBRIEF_SCHEDULER_INTERVAL_S", "60", low=1, high=3600, unit="seconds")
     delivery = _document_delivery(env, development=development)
+    tenant_sends = _number(env, "DEBRIEF_TENANT_SENDS_PER_S", "50", low=1, high=1000, unit="sends per second")
 
     return Settings(
         host=host,
@@ -249,6 +253,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         document_link_minutes=int(link_minutes),
         document_delivery=delivery,
         scheduler_interval_s=scheduler_interval,
+        tenant_sends_per_s=tenant_sends,
         directory=directory,
         graph=graph,
         online_meetings=online_meetings,

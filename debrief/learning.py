@@ -128,6 +128,14 @@ class Action:
     id: int | None = None
     status: ActionStatus = ActionStatus.NOT_STARTED
     version: int = 1
+    status_note: str | None = None
+    """Why it is blocked or not being done, or the evidence that it is complete."""
+    status_changed_by: Person | None = None
+    status_changed_at: datetime | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in (ActionStatus.COMPLETE, ActionStatus.NOT_DOING)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ class MessageKind(StrEnum):
     """Send an attendee, one to one, the approved learning and actions."""
     LEARNING_DOCUMENT = "outcome.document"
     """Send the learning and actions document, one to one, to the person who asked."""
+    ACTION_CARD = "action.card"
+    """Post (or bring up to date, everywhere it was sent) the card of one action (`subject_id`)."""
+    ACTION_ASSIGNED = "action.assigned"
+    """Send an action's card, one to one, to its owner."""
     CHRONOLOGY_DOCUMENT = "chronology.document"
     """Send the Word chronology, one to one, to the member of the review team who asked for it."""
     DELIVERY_BLOCKED = "delivery.blocked"
@@ -64,6 +68,8 @@ class Audience(StrEnum):
     CASE_THREAD = "case_thread"
     """A reply in the case's thread (the thread its triage card started)."""
     PERSON = "person"
+    ACTIONS_THREAD = "actions_thread"
+    """A reply in the case's actions thread (a post of its own in the review team's channel)."""
 
 
 @dataclass(frozen=True)
@@ -72,3 +78,5 @@ class OutboundMessage:
     case_id: int
     audience: Audience
     person_id: str | None = None
+    subject_id: int | None = None
+    """What the message is about within the case, where the kind needs it (an action's id)."""

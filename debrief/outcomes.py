@@ -180,6 +180,20 @@ async def answer_sign_off(
                 uow.outbox.add(
                     OutboundMessage(MessageKind.OUTCOME_CIRCULATED, case_id, Audience.PERSON, person_id=person_id)
                 )
+            for action in outcome.actions:
+                # Each action gets its own card: in the case's actions thread, and with its owner.
+                uow.outbox.add(
+                    OutboundMessage(MessageKind.ACTION_CARD, case_id, Audience.ACTIONS_THREAD, subject_id=action.id)
+                )
+                uow.outbox.add(
+                    OutboundMessage(
+                        MessageKind.ACTION_ASSIGNED,
+                        case_id,
+                        Audience.PERSON,
+                        person_id=action.owner.user_id,
+                        subject_id=action.id,
+                    )
+                )
         else:
             uow.outbox.add(OutboundMessage(MessageKind.CHANGES_REQUESTED, case_id, Audience.CASE_THREAD))
         uow.outbox.add(OutboundMessage(MessageKind.OUTCOME_CARD, case_id, Audience.CASE_THREAD))

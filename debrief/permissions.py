@@ -59,6 +59,8 @@ class Relation:
     """The actor is the contact of the partner invitation being read or answered."""
     attendee: bool = False
     """The actor is invited to the case's debrief meeting."""
+    action_owner_id: str | None = None
+    """Whose action is being read or updated."""
 
 
 NO_RELATION = Relation()
@@ -132,6 +134,18 @@ def _may_have_learning_document(actor: Actor, case: Case | None, relation: Relat
     return _is_review_team_or_sio(actor, case, relation) or (case is not None and relation.attendee)
 
 
+def _owns_action_or_working_group(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return case is not None and (relation.action_owner_id == actor.user_id or actor.has(Role.WORKING_GROUP))
+
+
+def _may_see_action(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return _owns_action_or_working_group(actor, case, relation) or actor.has(Role.REVIEW_TEAM)
+
+
+def _is_working_group(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return actor.has(Role.WORKING_GROUP)
+
+
 class Permission(Enum):
     """Each thing a person can do to a case, the s62 category it is logged under, and who may do it."""
 
@@ -189,6 +203,9 @@ class Permission(Enum):
         AuditCategory.DISCLOSURE,
         _may_have_learning_document,
     )
+    READ_ACTION = ("case.action.read", AuditCategory.CONSULTATION, _may_see_action)
+    UPDATE_ACTION = ("case.action.update", AuditCategory.ALTERATION, _owns_action_or_working_group)
+    DECIDE_ACTION_REQUEST = ("case.action.request.decide", AuditCategory.ALTERATION, _is_working_group)
     REQUEST_AGENDA_PACK = ("case.meeting.agenda_pack.request", AuditCategory.CONSULTATION, _is_review_team)
     DISCLOSE_AGENDA_PACK = ("case.meeting.agenda_pack.disclose", AuditCategory.DISCLOSURE, _is_review_team)
 
@@ -243,6 +260,9 @@ REFUSALS: dict[Permission, str] = {
     "once the SIO has approved it, the meeting's attendees.",
     Permission.DISCLOSE_LEARNING_DOCUMENT: "The learning and actions document goes to the review team, the SIO and, "
     "once the SIO has approved it, the meeting's attendees.",
+    Permission.READ_ACTION: "Only the action's owner, the working group and the review team can see this action.",
+    Permission.UPDATE_ACTION: "Only the action's owner or the rapid debrief working group can change its status.",
+    Permission.DECIDE_ACTION_REQUEST: "Only the rapid debrief working group decides requests about actions.",
     Permission.REQUEST_AGENDA_PACK: "Only the review team can ask for the agenda pack.",
     Permission.DISCLOSE_AGENDA_PACK: "Only the review team can receive the agenda pack.",
 }

@@ -11,6 +11,7 @@ from debrief.messages import OutboundMessage
 from debrief.model import Case, Person
 
 if TYPE_CHECKING:
+    from debrief.actions import ActionRequest
     from debrief.chronology import ChronologyEntry, ChronologyLock
     from debrief.consent import ConsentRecord
     from debrief.contributors import Contributor
@@ -145,6 +146,31 @@ class OutcomeRepository(Protocol):
     async def mark_circulated(self, case_id: int, at: datetime) -> None: ...
 
 
+class ActionRepository(Protocol):
+    """Actions after circulation: their status (kept on the same records the outcome holds) and the requests
+    the working group decides."""
+
+    async def get(self, action_id: int) -> Action | None:
+        """A current (not removed) action."""
+        ...
+
+    async def save(self, action: Action) -> None:
+        """Write its status, note, who/when and due date; ConcurrentChange unless stored at `action.version - 1`."""
+        ...
+
+    async def requests(self, action_id: int) -> builtins.list[ActionRequest]:
+        """Every request about the action, oldest first."""
+        ...
+
+    async def add_request(self, request: ActionRequest) -> ActionRequest:
+        """Store a pending request; a second pending request for the same action is a ConcurrentChange."""
+        ...
+
+    async def save_request(self, request: ActionRequest) -> None:
+        """Record the decision on a pending request; ConcurrentChange if it was decided meanwhile."""
+        ...
+
+
 class ReminderRepository(Protocol):
     async def sent(self, case_id: int) -> set[tuple[str, str]]:
         """(user id, reminder) pairs already sent for the case."""
@@ -221,6 +247,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outcomes(self) -> OutcomeRepository: ...
+
+    @property
+    def actions(self) -> ActionRepository: ...
 
     @property
     def audit(self) -> AuditLog: ...

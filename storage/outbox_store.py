@@ -1,7 +1,8 @@
 """Claiming and settling outbox rows. Claims are leases, so a crashed instance's rows come back by themselves.
 
 On PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so several instances share the outbox without
-sending a row twice; SQLite (one instance) serialises writers and ignores the clause.
+sending a row twice; SQLite (one instance) serialises writers and ignores the clause. Settling a row is
+conditional on still holding its claim, so an instance whose lease ran out cannot overwrite another's outcome.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from storage import tables as t
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+BLOCKED_BY_RECIPIENT = "blocked by the recipient"
+"""How a row's error starts when Teams refused it because the person blocked or removed the bot."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ async def claim_due(
                 case_id=row.case_id,
                 audience=Audience(row.audience),
                 person_id=row.person_id,
+                subject_id=row.subject_id,
             ),
         )
         for row in rows
@@ -79,6 +83,75 @@ async def mark_failed(engine: AsyncEngine, *, message_id: int, instance: str, at
     await _settle(
         engine, message_id, instance, status=FAILED, attempts=attempts, last_error=error[:500], claimed_until=None
     )
+
+
+async def mark_blocked(
+    engine: AsyncEngine,
+    *,
+    message_id: int,
+    instance: str,
+    attempts: int,
+    error: str,
+    now: datetime,
+    notice: OutboundMessage | None,
+) -> bool:
+    """Final: the recipient has blocked the bot. The row is marked failed with an error saying so and, in the same
+    transaction, `notice` (telling someone) is queued. False, and nothing queued, if the claim was lost meanwhile."""
+    c = t.outbox.c
+    async with engine.begin() as connection:
+        settled = await connection.execute(
+            update(t.outbox)
+            .where(and_(c.id == message_id, c.claimed_by == instance))
+            .values(
+                status=FAILED,
+                attempts=attempts,
+                last_error=f"{BLOCKED_BY_RECIPIENT}: {error}"[:500],
+                claimed_until=None,
+            )
+        )
+        if settled.rowcount != 1:
+            return False
+        if notice is not None:
+            await connection.execute(
+                insert(t.outbox).values(
+                    created_at=now,
+                    kind=notice.kind.value,
+                    case_id=notice.case_id,
+                    audience=notice.audience.value,
+                    person_id=notice.person_id,
+                    subject_id=notice.subject_id,
+                    status=PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+    return True
+
+
+async def blocked_message(engine: AsyncEngine, *, case_id: int, person_id: str, before_id: int) -> MessageKind | None:
+    """The kind of the newest one-to-one message to `person_id` about the case, queued before row `before_id`,
+    that failed because they had blocked the bot (what a DELIVERY_BLOCKED notice reports)."""
+    c = t.outbox.c
+    async with engine.connect() as connection:
+        kind = (
+            await connection.execute(
+                select(c.kind)
+                .where(
+                    c.case_id == case_id,
+                    c.person_id == person_id,
+                    c.audience == Audience.PERSON.value,
+                    c.status == FAILED,
+                    c.last_error.startswith(BLOCKED_BY_RECIPIENT, autoescape=True),
+                    c.id < before_id,
+                )
+                .order_by(c.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    try:
+        return MessageKind(kind) if kind is not None else None
+    except ValueError:
+        return None
 
 
 async def _settle(engine: AsyncEngine, message_id: int, instance: str, **values: object) -> None:

@@ -366,10 +366,36 @@ actions = Table(
     Column("removed_at", UtcDateTime()),
     Column("removed_by_id", String(64)),
     Column("removed_by_name", String(200)),
+    # After circulation: why it is blocked or not done, or the evidence it is complete; who changed it, when.
+    Column("status_note", Text),
+    Column("status_changed_by_id", String(64)),
+    Column("status_changed_by_name", String(200)),
+    Column("status_changed_at", UtcDateTime()),
     # A case's actions in the order they were added, one owner's actions on any case, and those falling due.
     Index("ix_actions_case_id_id", "case_id", "id"),
     Index("ix_actions_owner_id", "owner_id"),
     Index("ix_actions_due", "due"),
+)
+
+action_requests = Table(
+    "action_requests",
+    metadata,
+    # Not doing an action, or a new due date: the working group decides. `pending_for` holds the action's id while
+    # the request waits (unique: one waiting request per action), and is cleared when it is decided.
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("action_id", Id, ForeignKey("actions.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by_id", String(64), nullable=False),
+    Column("requested_by_name", String(200), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("new_due", Date),
+    Column("state", String(20), nullable=False),
+    Column("decided_by_id", String(64)),
+    Column("decided_by_name", String(200)),
+    Column("decided_at", UtcDateTime()),
+    Column("pending_for", Id, unique=True),
+    Index("ix_action_requests_action_id_id", "action_id", "id"),
 )
 
 outcome_sign_offs = Table(
@@ -429,6 +455,7 @@ outbox = Table(
     Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
     Column("audience", String(30), nullable=False),
     Column("person_id", String(64)),
+    Column("subject_id", Id),
     Column("status", String(10), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UtcDateTime(), nullable=False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Any, Self
 
@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from debrief.actions import ActionRequest, RequestKind, RequestState
 from debrief.audit import AuditRecord
 from debrief.chronology import (
     ChronologyEntry,
@@ -77,6 +78,7 @@ _INSERT_OUTCOME = insert(t.case_outcomes)
 _INSERT_LEARNING_POINT = insert(t.learning_points)
 _INSERT_RECOMMENDATION = insert(t.recommendations)
 _INSERT_ACTION = insert(t.actions)
+_INSERT_ACTION_REQUEST = insert(t.action_requests)
 _INSERT_SIGN_OFF = insert(t.outcome_sign_offs)
 
 
@@ -114,6 +116,7 @@ class SqlUnitOfWork:
         self.partners = SqlPartnerRepository(self)
         self.meetings = SqlMeetingRepository(self)
         self.outcomes = SqlOutcomeRepository(self)
+        self.actions = SqlActionRepository(self)
         self.audit = SqlAuditLog(self)
         self.outbox = SqlOutbox(self)
 
@@ -1238,6 +1241,9 @@ def _action_from_row(row: Row[Any]) -> Action:
         id=row.id,
         status=ActionStatus(row.status),
         version=row.version,
+        status_note=row.status_note,
+        status_changed_by=_person(row.status_changed_by_id, row.status_changed_by_name),
+        status_changed_at=row.status_changed_at,
     )
 
 
@@ -1318,6 +1324,7 @@ class SqlOutbox:
                 "case_id": m.case_id,
                 "audience": m.audience.value,
                 "person_id": m.person_id,
+                "subject_id": m.subject_id,
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,
@@ -1326,3 +1333,98 @@ class SqlOutbox:
         ]
         self._pending.clear()
         await self._uow.connection.execute(_INSERT_OUTBOX, rows[0] if len(rows) == 1 else rows)
+
+
+class SqlActionRepository:
+    """Actions after circulation: status changes (optimistic on `version`) and the working group's requests."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, action_id: int) -> Action | None:
+        c = t.actions.c
+        row = (
+            await self._uow.connection.execute(select(t.actions).where(c.id == action_id, c.removed_at.is_(None)))
+        ).first()
+        return _action_from_row(row) if row is not None else None
+
+    async def save(self, action: Action) -> None:
+        c = t.actions.c
+        changed_by = action.status_changed_by
+        result = await self._uow.connection.execute(
+            update(t.actions)
+            .where(c.id == action.id, c.version == action.version - 1, c.removed_at.is_(None))
+            .values(
+                status=action.status.value,
+                status_note=action.status_note,
+                status_changed_by_id=changed_by.user_id if changed_by else None,
+                status_changed_by_name=changed_by.name if changed_by else None,
+                status_changed_at=action.status_changed_at,
+                due=action.due,
+                version=action.version,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"action {action.id} changed while this action ran")
+
+    async def requests(self, action_id: int) -> list[ActionRequest]:
+        c = t.action_requests.c
+        rows = (
+            await self._uow.connection.execute(select(t.action_requests).where(c.action_id == action_id).order_by(c.id))
+        ).all()
+        return [_request_from_row(row) for row in rows]
+
+    async def add_request(self, request: ActionRequest) -> ActionRequest:
+        """One waiting request per action: `pending_for` is unique, so a second one collides."""
+        try:
+            result = await self._uow.connection.execute(
+                _INSERT_ACTION_REQUEST,
+                {
+                    "action_id": request.action_id,
+                    "kind": request.kind.value,
+                    "reason": request.reason,
+                    "requested_by_id": request.requested_by.user_id,
+                    "requested_by_name": request.requested_by.name,
+                    "requested_at": request.requested_at,
+                    "new_due": request.new_due,
+                    "state": request.state.value,
+                    "pending_for": request.action_id if request.state is RequestState.PENDING else None,
+                },
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"a request about action {request.action_id} was made meanwhile") from None
+        assert result.inserted_primary_key is not None
+        return replace(request, id=int(result.inserted_primary_key[0]))
+
+    async def save_request(self, request: ActionRequest) -> None:
+        c = t.action_requests.c
+        decided_by = request.decided_by
+        result = await self._uow.connection.execute(
+            update(t.action_requests)
+            .where(c.id == request.id, c.state == RequestState.PENDING.value)
+            .values(
+                state=request.state.value,
+                decided_by_id=decided_by.user_id if decided_by else None,
+                decided_by_name=decided_by.name if decided_by else None,
+                decided_at=request.decided_at,
+                pending_for=None,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"request {request.id} was decided meanwhile")
+
+
+def _request_from_row(row: Row[Any]) -> ActionRequest:
+    return ActionRequest(
+        action_id=row.action_id,
+        kind=RequestKind(row.kind),
+        reason=row.reason,
+        requested_by=Person(row.requested_by_id, row.requested_by_name),
+        requested_at=row.requested_at,
+        new_due=row.new_due,
+        id=row.id,
+        state=RequestState(row.state),
+        decided_by=_person(row.decided_by_id, row.decided_by_name),
+        decided_at=row.decided_at,
+    )

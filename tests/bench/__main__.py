@@ -2,11 +2,12 @@
 
 import sys
 
-from tests.bench import chronology_document, chronology_page
+from tests.bench import chronology_document, chronology_page, reminders
 from tests.bench.run import main
 
 status = main()
 if status == 0:
     chronology_document.print_figures()
     chronology_page.print_figures()
+    reminders.print_figures()
 sys.exit(status)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import builtins
 import copy
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Self
 
+from debrief.actions import ActionRequest, RequestState
 from debrief.audit import AuditRecord
 from debrief.chronology import ChronologyEntry, ChronologyLock
 from debrief.consent import ConsentRecord
@@ -238,6 +240,45 @@ class FakeMeetings:
         self.stored[meeting.case_id] = copy.deepcopy(meeting)
 
 
+class FakeActions:
+    """Actions after circulation, on the outcome fake's records, refusing stale versions like the real one."""
+
+    def __init__(self, outcomes: FakeOutcomes) -> None:
+        self._outcomes = outcomes
+
+    async def get(self, action_id: int) -> Action | None:
+        action = self._outcomes.actions.get(action_id)
+        if action is None or ("action", action_id) in self._outcomes.removed:
+            return None
+        return copy.deepcopy(action)
+
+    async def save(self, action: Action) -> None:
+        assert action.id is not None
+        stored = self._outcomes.actions.get(action.id)
+        if stored is None or stored.version != action.version - 1:
+            raise ConcurrentChange(f"action {action.id} changed while this action ran")
+        self._outcomes.actions[action.id] = copy.deepcopy(action)
+
+    async def requests(self, action_id: int) -> list[ActionRequest]:
+        return [copy.deepcopy(r) for _, r in sorted(self._outcomes.requests.items()) if r.action_id == action_id]
+
+    async def add_request(self, request: ActionRequest) -> ActionRequest:
+        waiting = [r for r in self._outcomes.requests.values() if r.action_id == request.action_id]
+        if any(r.state is RequestState.PENDING for r in waiting) and request.state is RequestState.PENDING:
+            raise ConcurrentChange(f"a request about action {request.action_id} was made meanwhile")
+        made = replace(request, id=max(self._outcomes.requests, default=0) + 1)
+        assert made.id is not None
+        self._outcomes.requests[made.id] = made
+        return made
+
+    async def save_request(self, request: ActionRequest) -> None:
+        assert request.id is not None
+        stored = self._outcomes.requests.get(request.id)
+        if stored is None or stored.state is not RequestState.PENDING:
+            raise ConcurrentChange(f"request {request.id} was decided meanwhile")
+        self._outcomes.requests[request.id] = request
+
+
 class FakeOutcomes:
     """Items as they stand (a removed one is kept in `removed`), one version per case and the sign-offs, like the
     real repository: a change counted from a version that moved, a second request about the same version or an
@@ -253,6 +294,8 @@ class FakeOutcomes:
         self.sign_offs: dict[tuple[int, int], SignOff] = {}
         """(case id, outcome version) -> the request and its answer."""
         self.circulated: dict[int, datetime] = {}
+        self.requests: dict[int, ActionRequest] = {}
+        """Requests about actions (FakeActions keeps them here, so they roll back with the rest)."""
 
     def kept(self) -> tuple[dict[Any, Any], ...]:
         """Everything it holds, for the unit of work's snapshot and rollback."""
@@ -264,6 +307,7 @@ class FakeOutcomes:
             self.versions,
             self.sign_offs,
             self.circulated,
+            self.requests,
         )
 
     async def get(self, case_id: int) -> Outcome:
@@ -378,6 +422,7 @@ class FakeUnitOfWork:
         self.partners = FakePartners()
         self.meetings = FakeMeetings()
         self.outcomes = FakeOutcomes()
+        self.actions = FakeActions(self.outcomes)
         self.audit = FakeAuditLog()
         self.outbox = FakeOutbox()
         self.committed_audit: list[AuditRecord] = []

@@ -39,7 +39,7 @@ async def test_the_outcome_is_signed_off_by_the_sio_and_circulated_to_each_atten
     with LocalConnector() as connector:
         async with running_bot(development_env(sqlite_url), clock=clock) as bot:
             s = bot.services
-            for person in (OWEN, RUTH, JORDAN):
+            for person in (OWEN, RUTH, JORDAN, TOM):
                 await post(bot, activities.message(person, "hello", service_url=connector.url))
             await a_case_collecting_its_chronology(uow=s.uow, now=s.now(), invite=(JORDAN,))
             day = clocks.add_working_days(s.today(), 2)
@@ -109,3 +109,78 @@ async def test_the_outcome_is_signed_off_by_the_sio_and_circulated_to_each_atten
 
 def _circulated_to(connector: LocalConnector, person: Any) -> bool:
     return any("approved" in card_text(r.body).lower() for r in sent_to(connector, person, "RD-2026-0001"))
+
+
+async def test_the_owner_completes_an_action_with_evidence_and_every_copy_of_its_card_shows_it(
+    sqlite_url: str,
+) -> None:
+    clock = Clock(datetime.now(UTC))
+    with LocalConnector() as connector:
+        async with running_bot(development_env(sqlite_url), clock=clock) as bot:
+            s = bot.services
+            for person in (OWEN, RUTH, TOM):
+                await post(bot, activities.message(person, "hello", service_url=connector.url))
+            await a_case_collecting_its_chronology(uow=s.uow, now=s.now(), invite=(JORDAN,))
+            day = clocks.add_working_days(s.today(), 2)
+            await meetings.schedule_meeting(
+                uow=s.uow(),
+                actor=actor(OWEN),
+                case_id=1,
+                form={
+                    "meetingDate": day.isoformat(),
+                    "meetingTime": "10:00",
+                    "durationMinutes": "60",
+                    "attendeeIds": f"{OWEN.user_id},{RUTH.user_id}",
+                },
+                review_team=DIRECTORY.people_with(Role.REVIEW_TEAM),
+                now=s.now(),
+            )
+            clock.now = datetime.combine(day, datetime.min.time(), tzinfo=LONDON).replace(hour=12)
+            action = {
+                "caseId": 1,
+                "actionDescription": "Add the address history check to the risk grading guidance for call handlers.",
+                "actionOwnerId": TOM.user_id,
+                "actionDueWorkingDays": "20",
+                "actionPriority": "high",
+                "actionTheme": "Risk assessment and grading",
+                "actionRoute": "in_force",
+            }
+            await press(bot, connector, OWEN, "outcome.action.add", action)
+            await press(bot, connector, OWEN, "outcome.sign_off.request", {"caseId": 1})
+            await press(bot, connector, RUTH, "outcome.sign_off.approve", {"caseId": 1})
+
+            heading = "Action 1 for RD-2026-0001"
+            await _until(lambda: bool(sent_to(connector, TOM, "is yours")))
+            await _until(
+                lambda: any(
+                    "Actions from the rapid debrief RD-2026-0001" in card_text(r.body) for r in connector.sent()
+                )
+            )
+            await _until(
+                lambda: any(heading in card_text(r.body) and "personal-" not in r.path for r in connector.sent())
+            )
+
+            refused = await press(
+                bot, connector, OWEN, "action.complete", {"caseId": 1, "actionId": 1, "evidence": "x" * 20}
+            )
+            assert "Only the action's owner or the rapid debrief working group" in card_text(refused)
+            no_evidence = await press(
+                bot, connector, TOM, "action.complete", {"caseId": 1, "actionId": 1, "evidence": ""}
+            )
+            assert "evidence" in card_text(no_evidence).lower()
+            before = len([r for r in connector.sent() if r.method == "PUT"])
+            evidence = "Guidance version 4 published on the intranet and briefed to every call-handling team."
+            done = await press(
+                bot, connector, TOM, "action.complete", {"caseId": 1, "actionId": 1, "evidence": evidence}
+            )
+            assert "Marked as complete" in card_text(done) and evidence in card_text(done)
+
+            def updated() -> list[object]:
+                return [
+                    r
+                    for r in connector.sent()
+                    if r.method == "PUT" and heading in card_text(r.body) and evidence in card_text(r.body)
+                ]
+
+            await _until(lambda: len(updated()) >= 2)  # the actions thread's card and Tom's own
+            assert len([r for r in connector.sent() if r.method == "PUT"]) > before

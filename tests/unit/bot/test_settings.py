@@ -104,6 +104,8 @@ def test_python_m_bot_with_an_empty_environment_exits_2_saying_it_cannot_start()
         ("DEBRIEF_DOCUMENT_LINK_MINUTES", "120", "between 1 and 60 minutes"),
         ("DEBRIEF_SCHEDULER_INTERVAL_S", "often", "must be a number of seconds"),
         ("DEBRIEF_DOCUMENT_DELIVERY", "email", "must be file_consent"),
+        ("DEBRIEF_TENANT_SENDS_PER_S", "fast", "must be a number of sends per second"),
+        ("DEBRIEF_TENANT_SENDS_PER_S", "0", "between 1 and 1000 sends per second"),
     ],
 )
 def test_a_bad_setting_stops_the_start_saying_what_to_change(name: str, value: str, says: str) -> None:
@@ -112,6 +114,12 @@ def test_a_bad_setting_stops_the_start_saying_what_to_change(name: str, value: s
     with pytest.raises(SettingsError) as raised:
         load_settings(settings)
     assert says in str(raised.value)
+
+
+def test_the_per_tenant_send_rate_is_teams_limit_unless_shared_between_instances() -> None:
+    assert load_settings(env(DEBRIEF_ENVIRONMENT="development")).tenant_sends_per_s == 50
+    shared = load_settings(env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_TENANT_SENDS_PER_S="16.5"))
+    assert shared.tenant_sends_per_s == 16.5
 
 
 def test_document_links_need_a_public_https_address_outside_development() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from bot.verbs import message_card
+from cards.actions import REQUEST_DUE_DATE_VERB, action_assigned, action_card
 from cards.chronology import (
     choose_case,
     chronology_page,
@@ -21,6 +23,7 @@ from cards.chronology import (
 from cards.common import Card
 from cards.consent import consent_recorded, consent_request
 from cards.contributors import contributors_card, invitation
+from cards.delivery import delivery_blocked
 from cards.help import help_card
 from cards.meetings import meeting_card, meeting_file_link, meeting_file_on_its_way
 from cards.nomination import nomination_form, nomination_received
@@ -28,6 +31,7 @@ from cards.outcomes import changes_requested, outcome_card, outcome_circulated, 
 from cards.parameters import parameters_card
 from cards.partners import partner_invitation, partner_invitation_reminder, partner_view, partners_card
 from cards.triage import answer_sent, triage_card, triage_outcome_for_nominator
+from debrief.actions import MAX_NOTE, ActionRequest, ActionView, RequestKind, RequestState
 from debrief.chronology import (
     ChronologyEntry,
     ChronologyLock,
@@ -58,6 +62,7 @@ from debrief.learning import (
     SignOffState,
 )
 from debrief.meetings import MAX_ATTENDEES, Meeting, suggested_date
+from debrief.messages import MessageKind
 from debrief.model import (
     LONDON,
     Case,
@@ -187,10 +192,15 @@ def every_card() -> dict[str, Card]:
     )
     cards["invitation with conditions"] = invitation(accepted, contributor, revision, given)
     cards["invitation before parameters"] = invitation(accepted, contributor, None, None)
+    cards["delivery blocked"] = delivery_blocked(accepted, person=JORDAN.name, blocked=MessageKind.CONTRIBUTOR_INVITED)
+    cards["delivery blocked, no lead reviewer"] = delivery_blocked(
+        a_case(CaseStatus.DECLINED), person=JORDAN.name, blocked=MessageKind.TRIAGE_OUTCOME
+    )
     cards.update(chronology_cards(accepted, revision, given))
     cards.update(partner_cards(accepted, revision))
     cards.update(meeting_cards(accepted))
     cards.update(outcome_cards(accepted))
+    cards.update(action_cards())
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:
@@ -957,4 +967,149 @@ def outcome_cards(accepted: Case) -> dict[str, Card]:
         ),
         "changes requested": changes_requested(accepted, changes),
         "changes requested, answer changed since": changes_requested(accepted, approved),
+    }
+
+
+# --- Each action, after the learning and actions are circulated --------------------------------------------------
+
+ACTION_CASE_ID = 1
+ACTION_NOW = datetime(2026, 12, 10, 11, 30, tzinfo=UTC)
+"""Before the fictional action's due date (Fri 18 Dec 2026); OVERDUE_NOW is after it."""
+OVERDUE_NOW = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
+BLOCKED_REASON = "Waiting for the control room to agree a date for the briefing: their training week is full."
+EVIDENCE = "Briefing given to all call handler teams on 9 December; the slides are on the control room training page."
+NOT_DOING_REASON = (
+    "The new call-handling system already prompts for linked reports, so a separate briefing adds nothing."
+)
+MORE_TIME_REASON = "The control room's next training week is in January: the briefing can be given to every team then."
+
+
+def an_action(status: ActionStatus = ActionStatus.NOT_STARTED, *, note: str | None = None, **changes: Any) -> Action:
+    """A fictional action, described without names or case detail, in the status asked for."""
+    action = Action(
+        ACTION_CASE_ID,
+        "Brief call handlers on linking repeat domestic calls to earlier reports.",
+        TOM,
+        date(2026, 12, 18),
+        Priority.HIGH,
+        "Risk assessment and grading",
+        Route.IN_FORCE,
+        OWEN,
+        AFTER_MEETING - timedelta(days=1),
+        id=1,
+    )
+    if status is not ActionStatus.NOT_STARTED:
+        action = replace(
+            action,
+            status=status,
+            status_note=note,
+            status_changed_by=TOM,
+            status_changed_at=ACTION_NOW - timedelta(days=1),
+        )
+    return replace(action, **changes)
+
+
+def a_request(
+    kind: RequestKind = RequestKind.NOT_DOING,
+    state: RequestState = RequestState.PENDING,
+    *,
+    reason: str | None = None,
+    request_id: int = 1,
+) -> ActionRequest:
+    asked = ACTION_NOW - timedelta(days=2)
+    decided = state is not RequestState.PENDING
+    return ActionRequest(
+        action_id=1,
+        kind=kind,
+        reason=reason or (NOT_DOING_REASON if kind is RequestKind.NOT_DOING else MORE_TIME_REASON),
+        requested_by=TOM,
+        requested_at=asked,
+        new_due=date(2027, 1, 15) if kind is RequestKind.DUE_DATE else None,
+        id=request_id,
+        state=state,
+        decided_by=PRIYA if decided else None,
+        decided_at=asked + timedelta(days=1) if decided else None,
+    )
+
+
+def an_action_view(action: Action | None = None, *requests: ActionRequest) -> ActionView:
+    return ActionView("RD-2026-0001", action if action is not None else an_action(), tuple(requests))
+
+
+def longest_action_view() -> ActionView:
+    """Every text as long as allowed: the card must stay small."""
+    note = ("The control room's training week is full until the new year, so the briefing waits. " * 30)[:MAX_NOTE]
+    earlier = ("The partner agency asked for the briefing to wait for its own review of call handling. " * 30)[
+        :MAX_NOTE
+    ]
+    action = an_action(
+        ActionStatus.BLOCKED,
+        note=note,
+        description=("Brief call handlers on linking repeat domestic calls to earlier reports. " * 10)[:MAX_ACTION],
+        theme="Mental health (incl. s135/s136)",
+        owner=Person(TOM.user_id, "Detective Chief Inspector Alexandra Featherstonehaugh-Cholmondeley"),
+    )
+    return an_action_view(
+        action,
+        a_request(RequestKind.DUE_DATE, RequestState.REFUSED, reason=earlier, request_id=1),
+        a_request(RequestKind.DUE_DATE, RequestState.PENDING, reason=note, request_id=2),
+    )
+
+
+def action_cards() -> dict[str, Card]:
+    def card(view: ActionView, now: datetime = ACTION_NOW, **kwargs: Any) -> Card:
+        return action_card(view, case_id=ACTION_CASE_ID, now=now, **kwargs)
+
+    due_date = an_action_view(an_action(), a_request(RequestKind.DUE_DATE))
+    not_doing = an_action_view(
+        an_action(ActionStatus.NOT_DOING, note=NOT_DOING_REASON, status_changed_by=PRIYA),
+        a_request(RequestKind.NOT_DOING, RequestState.APPROVED),
+    )
+    return {
+        "action card, not started": card(an_action_view()),
+        "action card, in progress": card(an_action_view(an_action(ActionStatus.IN_PROGRESS)), message="Started."),
+        "action card, blocked": card(an_action_view(an_action(ActionStatus.BLOCKED, note=BLOCKED_REASON))),
+        "action card, complete": card(an_action_view(an_action(ActionStatus.COMPLETE, note=EVIDENCE))),
+        "action card, not doing": card(not_doing),
+        "action card, asked not to do it": card(an_action_view(an_action(), a_request(RequestKind.NOT_DOING))),
+        "action card, asked for a new due date": card(due_date),
+        "action card, new due date approved": card(
+            an_action_view(
+                an_action(ActionStatus.IN_PROGRESS, due=date(2027, 1, 15)),
+                a_request(RequestKind.DUE_DATE, RequestState.APPROVED),
+            )
+        ),
+        "action card, not doing refused": card(
+            an_action_view(an_action(ActionStatus.IN_PROGRESS), a_request(RequestKind.NOT_DOING, RequestState.REFUSED))
+        ),
+        "action card, overdue": card(an_action_view(an_action(ActionStatus.IN_PROGRESS)), OVERDUE_NOW),
+        "action card, overdue with a new due date asked for": card(due_date, OVERDUE_NOW),
+        "action card, complete after its due date": card(
+            an_action_view(an_action(ActionStatus.COMPLETE, note=EVIDENCE)), OVERDUE_NOW
+        ),
+        "action card with errors": card(
+            an_action_view(an_action(ActionStatus.IN_PROGRESS)),
+            message="Nothing has changed.",
+            errors={"evidence": "Say what shows it is done (the evidence of completion) (at least 10 characters)."},
+            values={"verb": "action.complete", "evidence": "Done"},
+        ),
+        "action card with errors in a request": card(
+            an_action_view(),
+            message="Nothing has been asked.",
+            errors={
+                "newDueWorkingDays": "Give the new due date in working days from today (1 to 260).",
+                "reason": "Say why it needs more time (at least 10 characters).",
+            },
+            values={"verb": REQUEST_DUE_DATE_VERB, "newDueWorkingDays": "0", "reason": "Busy"},
+        ),
+        "action card with an error, already decided": card(
+            an_action_view(an_action(ActionStatus.IN_PROGRESS), a_request(RequestKind.NOT_DOING, RequestState.REFUSED)),
+            message="Nothing has been decided.",
+            errors={"decision": "There is no request waiting for a decision."},
+        ),
+        "action card, longest texts": card(longest_action_view(), OVERDUE_NOW),
+        "action assigned": action_assigned(an_action_view(), case_id=ACTION_CASE_ID, now=ACTION_NOW),
+        "action assigned, longest texts": action_assigned(
+            longest_action_view(), case_id=ACTION_CASE_ID, now=OVERDUE_NOW
+        ),
     }
