@@ -32,7 +32,7 @@ from bot.documents import DocumentKind, new_link
 from bot.file_consent import consent_card
 from bot.http_sender import retry_after_seconds
 from bot.services import Services
-from cards.actions import action_assigned, action_card, actions_thread_header
+from cards.actions import action_assigned, action_card, action_escalated, action_reminder, actions_thread_header
 from cards.chronology import contribution_reminder, document_link
 from cards.common import Card
 from cards.consent import consent_recorded, consent_request
@@ -43,9 +43,11 @@ from cards.outcomes import changes_requested, outcome_card, outcome_circulated, 
 from cards.parameters import parameters_card
 from cards.partners import partner_invitation, partner_invitation_reminder, partners_card
 from cards.triage import triage_card, triage_outcome_for_nominator
+from debrief.action_reminders import reminder_key, working_days_after
 from debrief.actions import ActionView, action_for_message
 from debrief.consent import consent_due_for
 from debrief.errors import NotFound
+from debrief.learning import local_today
 from debrief.meetings import eligible_attendees, suggested_date
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.notifications import CaseForMessage, case_for_message
@@ -437,6 +439,10 @@ class Dispatcher:
                 await self._post_action(message)
             case Audience.PERSON if message.kind is MessageKind.ACTION_ASSIGNED:
                 await self._send_action_to_owner(message)
+            case Audience.PERSON if message.kind is MessageKind.ACTION_REMINDER:
+                await self._remind_action_owner(message)
+            case Audience.WORKING_GROUP_CHANNEL:
+                await self._escalate_action(message)
             case Audience.PERSON:
                 assert message.person_id is not None
                 view = await case_for_message(
@@ -517,6 +523,36 @@ class Dispatcher:
         await save_case_thread(
             s.engine, case_id=message.case_id, purpose=f"action-{view.action.id}-owner", thread=posted
         )
+
+    async def _remind_action_owner(self, message: OutboundMessage) -> None:
+        """A reminder, one to one, with the action's card as it stands: nothing if it was closed meanwhile."""
+        s = self.services
+        assert message.person_id is not None
+        view = await self._action_view(message, (f"person:{message.person_id}",))
+        action = view.action
+        if action.final:
+            raise NotFound(f"action {action.id} was closed before its reminder went out")
+        now = s.now()
+        key = reminder_key(action, today=local_today(now))
+        await self._send_to_person(
+            message.person_id, card_message(action_reminder(view, case_id=message.case_id, now=now, key=key))
+        )
+
+    async def _escalate_action(self, message: OutboundMessage) -> None:
+        """An overdue action, as a post of its own in the working group's channel, for them to follow up; nothing
+        if it was closed, or given a new due date, meanwhile."""
+        s = self.services
+        channel = s.settings.escalation_channel_id
+        view = await self._action_view(message, (f"channel:{channel}",))
+        action = view.action
+        now = s.now()
+        late = working_days_after(action.due, local_today(now))
+        if action.final or late < s.settings.action_reminders.escalate_after:
+            raise NotFound(f"action {action.id} is no longer overdue, so it is not escalated")
+        card = action_escalated(view, case_id=message.case_id, now=now, working_days_overdue=late)
+        service_url = await self._service_url()
+        await self._throttle(s.settings.home_tenant, channel)
+        await self.connector.start_channel_thread(service_url, channel, s.settings.home_tenant, card_message(card))
 
     async def _file_offer(self, kind: DocumentKind, view: CaseForMessage, person_id: str) -> Activity:
         """A new single-use token each attempt (never stored, only its hash): Word documents through Teams' file
@@ -624,7 +660,12 @@ class Dispatcher:
                 raise NotFound("the chronology document is sent with a fresh link, not rendered here")
             case MessageKind.DELIVERY_BLOCKED:
                 raise NotFound("a delivery notice is rendered with the message it reports, in the case thread only")
-            case MessageKind.ACTION_CARD | MessageKind.ACTION_ASSIGNED:
+            case (
+                MessageKind.ACTION_CARD
+                | MessageKind.ACTION_ASSIGNED
+                | MessageKind.ACTION_REMINDER
+                | MessageKind.ACTION_ESCALATED
+            ):
                 raise NotFound("an action's card is rendered from the action, not the case")
 
     async def _post_in_case_thread(self, item: outbox_store.ClaimedMessage) -> None:

@@ -1,14 +1,15 @@
-"""Scheduled work, in its own loop: reminders to contributors and partners (safe on many instances)."""
+"""Scheduled work, in its own loop: reminders to contributors, partners and action owners, and the escalation of
+overdue actions to the working group (safe on many instances)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.services import Services
-from debrief import reminders
+from debrief import action_reminders, reminders
 
 log = logging.getLogger(__name__)
 
@@ -16,16 +17,34 @@ log = logging.getLogger(__name__)
 async def run_scheduler(
     services: Services, stop: asyncio.Event, *, on_queued: Callable[[], None] | None = None
 ) -> None:
-    """Every interval, queue the reminders that are due; the dispatcher sends them."""
+    """Every interval, queue the reminders that are due; the dispatcher sends them. Each kind of reminder is its
+    own round: one failing (and retried at the next interval) holds up none of the others."""
+    settings = services.settings
+    rounds: tuple[tuple[str, Callable[[], Awaitable[int]]], ...] = (
+        ("contribution", lambda: reminders.send_due_reminders(uow=services.uow, now=services.now())),
+        ("partner", lambda: reminders.send_due_partner_reminders(uow=services.uow, now=services.now())),
+        (
+            "action",
+            lambda: action_reminders.send_due_action_reminders(
+                uow=services.uow,
+                now=services.now(),
+                rules=settings.action_reminders,
+                working_group=f"channel:{settings.escalation_channel_id}",
+            ),
+        ),
+    )
     while not stop.is_set():
-        try:
-            queued = await reminders.send_due_reminders(uow=services.uow, now=services.now())
-            queued += await reminders.send_due_partner_reminders(uow=services.uow, now=services.now())
-            if queued:
-                log.info("queued %s contribution reminders", queued)
-                if on_queued is not None:
-                    on_queued()
-        except Exception:
-            log.warning("reminder round failed; will retry", exc_info=True)
+        queued = 0
+        for name, round_ in rounds:
+            try:
+                found = await round_()
+            except Exception:
+                log.warning("%s reminder round failed; will retry", name, exc_info=True)
+                continue
+            if found:
+                log.info("queued %s %s reminders", found, name)
+            queued += found
+        if queued and on_queued is not None:
+            on_queued()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=services.settings.scheduler_interval_s)
+            await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_interval_s)

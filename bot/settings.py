@@ -6,9 +6,12 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
+from debrief.action_reminders import ReminderRules
+from debrief.learning import MAX_DUE_WORKING_DAYS
 from debrief.model import NominationRules
 from debrief.parameters import AGENCIES
 from debrief.permissions import Role
@@ -35,6 +38,8 @@ GRAPH_ROLE_GROUPS: tuple[tuple[str, Role], ...] = (
 """The setting that names each role's Entra ID group (by object id); only the review team's is required."""
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_WHOLE = re.compile(r"[0-9]{1,4}")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 
 
@@ -114,6 +119,16 @@ class Settings:
     """Set when directory is "graph"."""
     online_meetings: GraphConnection | None = None
     """Set when DEBRIEF_GRAPH_ONLINE_MEETINGS=true: the debrief meeting gets a Teams meeting, created through Graph."""
+    action_reminders: ReminderRules = field(default_factory=ReminderRules)
+    """When action owners are reminded and overdue actions escalated (DEBRIEF_ACTION_REMINDER_DAYS,
+    DEBRIEF_ESCALATE_AFTER_WORKING_DAYS, DEBRIEF_ACTION_HOURS)."""
+    working_group_channel_id: str = ""
+    """Where overdue actions are escalated; the review team's channel unless DEBRIEF_WORKING_GROUP_CHANNEL_ID says."""
+
+    @property
+    def escalation_channel_id(self) -> str:
+        """The working group's channel, or the review team's where none is set."""
+        return self.working_group_channel_id or self.review_team_channel_id
 
     @property
     def home_tenant(self) -> str:
@@ -231,6 +246,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     scheduler_interval = _number(env, "DEBRIEF_SCHEDULER_INTERVAL_S", "60", low=1, high=3600, unit="seconds")
     delivery = _document_delivery(env, development=development)
     tenant_sends = _number(env, "DEBRIEF_TENANT_SENDS_PER_S", "50", low=1, high=1000, unit="sends per second")
+    action_reminders = _action_reminders(env)
+    working_group_channel = env.get("DEBRIEF_WORKING_GROUP_CHANNEL_ID", "").strip() or review_channel
 
     return Settings(
         host=host,
@@ -257,6 +274,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         directory=directory,
         graph=graph,
         online_meetings=online_meetings,
+        action_reminders=action_reminders,
+        working_group_channel_id=working_group_channel,
     )
 
 
@@ -411,6 +430,46 @@ def _document_delivery(env: Mapping[str, str], *, development: bool) -> Document
         f"DEBRIEF_DOCUMENT_DELIVERY must be file_consent (Teams saves the document to the requester's OneDrive) "
         f"or link (a single-use download link from the bot), not {raw!r}."
     )
+
+
+def _action_reminders(env: Mapping[str, str]) -> ReminderRules:
+    """DEBRIEF_ACTION_REMINDER_DAYS, DEBRIEF_ESCALATE_AFTER_WORKING_DAYS and DEBRIEF_ACTION_HOURS, checked."""
+    raw_days = env.get("DEBRIEF_ACTION_REMINDER_DAYS", "").strip() or "5,1"
+    before: list[int] = []
+    if raw_days.lower() != "none":
+        for part in (p.strip() for p in raw_days.split(",")):
+            if not (_WHOLE.fullmatch(part) and 1 <= int(part) <= MAX_DUE_WORKING_DAYS):
+                raise SettingsError(
+                    "DEBRIEF_ACTION_REMINDER_DAYS is a comma-separated list of working days before an action's due "
+                    f"date on which its owner is reminded (each 1 to {MAX_DUE_WORKING_DAYS}), for example 5,1, or "
+                    f"none; {raw_days!r} is not."
+                )
+            before.append(int(part))
+    raw_escalate = env.get("DEBRIEF_ESCALATE_AFTER_WORKING_DAYS", "").strip() or "10"
+    if not (_WHOLE.fullmatch(raw_escalate) and 1 <= int(raw_escalate) <= MAX_DUE_WORKING_DAYS):
+        raise SettingsError(
+            "DEBRIEF_ESCALATE_AFTER_WORKING_DAYS is how many working days overdue an action is before the working "
+            f"group is told: a whole number from 1 to {MAX_DUE_WORKING_DAYS}, not {raw_escalate!r}."
+        )
+    raw_hours = env.get("DEBRIEF_ACTION_HOURS", "").strip() or "08:00-18:00"
+    start_text, dash, end_text = raw_hours.partition("-")
+    start, end = _clock_time(start_text), _clock_time(end_text)
+    if not dash or start is None or end is None or not start < end:
+        raise SettingsError(
+            "DEBRIEF_ACTION_HOURS is the working hours, UK time, in which action reminders are sent: HH:MM-HH:MM "
+            f"with the start before the end, for example 08:00-18:00; not {raw_hours!r}."
+        )
+    return ReminderRules(
+        before=tuple(sorted(set(before), reverse=True)), escalate_after=int(raw_escalate), start=start, end=end
+    )
+
+
+def _clock_time(text: str) -> time | None:
+    """'08:00' -> 08:00; None unless it is HH:MM on the 24-hour clock (24:00 for the end of the day is not)."""
+    found = _CLOCK.fullmatch(text.strip())
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        return None
+    return time(int(found[1]), int(found[2]))
 
 
 def _number(env: Mapping[str, str], name: str, default: str, *, low: float, high: float, unit: str) -> float:

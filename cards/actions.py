@@ -10,7 +10,7 @@ approves or refuses it on the same card.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from microsoft_teams.cards.core import (
@@ -39,6 +39,7 @@ from cards.common import (
     when,
 )
 from cards.outcomes import day, excerpt
+from debrief.action_reminders import DUE_TODAY, working_days_after
 from debrief.actions import MAX_NOTE, ActionRequest, ActionView, RequestKind, RequestState
 from debrief.learning import MAX_DUE_WORKING_DAYS, ActionStatus, local_today
 
@@ -120,6 +121,94 @@ def action_assigned(view: ActionView, *, case_id: int, now: datetime) -> Card:
         *_body(view, case_id=case_id, now=now, message=None, errors={}, values={}),
         fallback_text=f"{title}: {excerpt(view.action.description, 80)}",
     )
+
+
+def action_reminder(view: ActionView, *, case_id: int, now: datetime, key: str) -> Card:
+    """A gentle reminder, one to one, to the owner: when it is due (`key`: "due_in_5", "due_today", "overdue_2"…),
+    then the action's own card, so they can bring it up to date from here."""
+    action = view.action
+    today = local_today(now)
+    if key == DUE_TODAY:
+        headline, when_due = "due today", f"It is due today, {day(action.due)}."
+    elif key.startswith("due_in_"):
+        left = int(key.removeprefix("due_in_"))
+        if left == 1 and action.due == today + timedelta(days=1):
+            headline, when_due = "due tomorrow", f"It is due tomorrow, {day(action.due)}."
+        elif left == 1:
+            headline, when_due = "due on the next working day", f"It is due on {day(action.due)}, the next working day."
+        else:
+            headline, when_due = (
+                f"due in {left} working days",
+                f"It is due in {left} working days, on {day(action.due)}.",
+            )
+    else:
+        late = working_days_after(action.due, today)
+        days = "1 working day" if late == 1 else f"{late} working days"
+        headline, when_due = f"overdue (it was due on {day(action.due)})", f"It was due {days} ago."
+    title = f"A reminder: an action from the rapid debrief {view.case_number} is {headline}"
+    if action.final:
+        asked = f"{_CLOSED[action.status]} Thank you: there is nothing more to do."
+    elif key.startswith("due_in_") or key == DUE_TODAY:
+        asked = (
+            "If it is done, mark it complete with what shows it is done. If it is blocked, or needs more time, say so "
+            "below: the working group would rather know early, and can agree a new date."
+        )
+    else:
+        asked = (
+            "This is about learning, not blame: things often take longer than planned. The working group needs to "
+            "know where it stands, so bring its status up to date below, or ask them for a new due date, or not to "
+            "do it."
+        )
+    return build(
+        heading(title),
+        paragraph(f"{when_due} Thank you for taking it on."),
+        paragraph(asked, subtle=True),
+        TextBlock(text=_title(view), weight="Bolder", size="Medium", wrap=True, separator=True),
+        *_body(view, case_id=case_id, now=now, message=None, errors={}, values={}),
+        fallback_text=f"{title}: {excerpt(action.description, 80)}",
+    )
+
+
+def action_escalated(view: ActionView, *, case_id: int, now: datetime, working_days_overdue: int) -> Card:
+    """For the working group's channel: an action overdue long enough to follow up. Which action, its owner, due
+    date and status, and no case content beyond the case number."""
+    action = view.action
+    if action.id is None:
+        raise ValueError("An escalation needs a saved action (one with an id).")
+    days = "1 working day" if working_days_overdue == 1 else f"{working_days_overdue} working days"
+    title = f"Overdue: {_title(view)}"
+    rows = [
+        ("Owner", action.owner.name),
+        ("Due", f"{day(action.due)} · {days} overdue"),
+        ("Status", _status(view)),
+        ("Priority", action.priority.label),
+        ("Theme", action.theme),
+        ("Route", action.route.label),
+    ]
+    pending = view.pending
+    if pending is not None:
+        rows.append(("Asked of the working group", f"{_what(pending)}, asked by {pending.requested_by.name}"))
+    body: list[CardElement] = [
+        heading(title),
+        paragraph(
+            f"This action from the rapid debrief {view.case_number} is {days} past its due date. Please follow it up "
+            f"with {action.owner.name}: what is in the way, whether it needs a new due date, or whether it should "
+            "still be done. The aim is the learning, not blame."
+        ),
+        Container(
+            style="emphasis",
+            items=[TextBlock(text=action.description, wrap=True, weight="Bolder", size="Medium")],
+        ),
+        facts(rows),
+    ]
+    label = NOTE_LABELS.get(action.status)
+    if label is not None and action.status_note:
+        body.append(paragraph(f"**{label}:** {excerpt(action.status_note, DECIDED_REASON_CHARS)}", subtle=True))
+    body += [
+        paragraph(f"As it stood on {when(now)}. Open the action to see it now and to act on it.", subtle=True),
+        actions(verb("Open the action", OPEN_ACTION_VERB, {"actionId": action.id, "caseId": case_id})),
+    ]
+    return build(*body, fallback_text=f"{title}: {days} overdue")
 
 
 def _title(view: ActionView) -> str:

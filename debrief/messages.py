@@ -55,6 +55,10 @@ class MessageKind(StrEnum):
     """Post (or bring up to date, everywhere it was sent) the card of one action (`subject_id`)."""
     ACTION_ASSIGNED = "action.assigned"
     """Send an action's card, one to one, to its owner."""
+    ACTION_REMINDER = "action.reminder"
+    """Remind an action's owner, one to one, that it is due soon, due today or overdue (`subject_id`)."""
+    ACTION_ESCALATED = "action.escalated"
+    """Tell the working group's channel that an action (`subject_id`) is overdue, for them to follow up."""
     CHRONOLOGY_DOCUMENT = "chronology.document"
     """Send the Word chronology, one to one, to the member of the review team who asked for it."""
     DELIVERY_BLOCKED = "delivery.blocked"
@@ -70,6 +74,8 @@ class Audience(StrEnum):
     PERSON = "person"
     ACTIONS_THREAD = "actions_thread"
     """A reply in the case's actions thread (a post of its own in the review team's channel)."""
+    WORKING_GROUP_CHANNEL = "working_group_channel"
+    """A post of its own in the working group's channel (DEBRIEF_WORKING_GROUP_CHANNEL_ID)."""
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,12 @@ class ActionRepository(Protocol):
         """A current (not removed) action."""
         ...
 
+    async def open(self) -> builtins.list[Action]:
+        """Every action its owner has been given and still has to do, on any case, soonest due first: current (not
+        removed), not complete or "not doing", and circulated (recorded before its case's outcome was last
+        circulated)."""
+        ...
+
     async def save(self, action: Action) -> None:
         """Write its status, note, who/when and due date; ConcurrentChange unless stored at `action.version - 1`."""
         ...

@@ -1348,6 +1348,22 @@ class SqlActionRepository:
         ).first()
         return _action_from_row(row) if row is not None else None
 
+    async def open(self) -> list[Action]:
+        """Circulated actions still to do, on any case, soonest due first (the index on `due`)."""
+        c, o = t.actions.c, t.case_outcomes.c
+        rows = await self._uow.connection.execute(
+            select(t.actions)
+            .join(t.case_outcomes, o.case_id == c.case_id)
+            .where(
+                c.removed_at.is_(None),
+                c.status.not_in([ActionStatus.COMPLETE.value, ActionStatus.NOT_DOING.value]),
+                o.circulated_at.is_not(None),
+                c.created_at <= o.circulated_at,
+            )
+            .order_by(c.due, c.id)
+        )
+        return [_action_from_row(row) for row in rows]
+
     async def save(self, action: Action) -> None:
         c = t.actions.c
         changed_by = action.status_changed_by

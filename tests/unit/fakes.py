@@ -252,6 +252,18 @@ class FakeActions:
             return None
         return copy.deepcopy(action)
 
+    async def open(self) -> list[Action]:
+        """Circulated actions still to do, on any case, soonest due first."""
+        found = [
+            copy.deepcopy(action)
+            for action_id, action in self._outcomes.actions.items()
+            if ("action", action_id) not in self._outcomes.removed
+            and not action.final
+            and (circulated := self._outcomes.circulated.get(action.case_id)) is not None
+            and action.created_at <= circulated
+        ]
+        return sorted(found, key=lambda a: (a.due, a.id or 0))
+
     async def save(self, action: Action) -> None:
         assert action.id is not None
         stored = self._outcomes.actions.get(action.id)

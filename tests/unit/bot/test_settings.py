@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,16 @@ def test_python_m_bot_with_an_empty_environment_exits_2_saying_it_cannot_start()
         ("DEBRIEF_DOCUMENT_DELIVERY", "email", "must be file_consent"),
         ("DEBRIEF_TENANT_SENDS_PER_S", "fast", "must be a number of sends per second"),
         ("DEBRIEF_TENANT_SENDS_PER_S", "0", "between 1 and 1000 sends per second"),
+        ("DEBRIEF_ACTION_REMINDER_DAYS", "5;1", "comma-separated list of working days"),
+        ("DEBRIEF_ACTION_REMINDER_DAYS", "5,0", "each 1 to 260"),
+        ("DEBRIEF_ACTION_REMINDER_DAYS", "five", "for example 5,1, or none"),
+        ("DEBRIEF_ESCALATE_AFTER_WORKING_DAYS", "0", "whole number from 1 to 260"),
+        ("DEBRIEF_ESCALATE_AFTER_WORKING_DAYS", "2.5", "whole number from 1 to 260"),
+        ("DEBRIEF_ESCALATE_AFTER_WORKING_DAYS", "999", "whole number from 1 to 260"),
+        ("DEBRIEF_ACTION_HOURS", "8-18", "HH:MM-HH:MM"),
+        ("DEBRIEF_ACTION_HOURS", "18:00-08:00", "with the start before the end"),
+        ("DEBRIEF_ACTION_HOURS", "08:00-24:00", "for example 08:00-18:00"),
+        ("DEBRIEF_ACTION_HOURS", "08:60-17:00", "HH:MM-HH:MM"),
     ],
 )
 def test_a_bad_setting_stops_the_start_saying_what_to_change(name: str, value: str, says: str) -> None:
@@ -114,6 +125,32 @@ def test_a_bad_setting_stops_the_start_saying_what_to_change(name: str, value: s
     with pytest.raises(SettingsError) as raised:
         load_settings(settings)
     assert says in str(raised.value)
+
+
+def test_action_reminders_default_to_five_and_one_working_days_office_hours_and_the_review_teams_channel() -> None:
+    settings = load_settings(env(DEBRIEF_ENVIRONMENT="development"))
+    rules = settings.action_reminders
+    assert rules.before == (5, 1) and rules.escalate_after == 10
+    assert (rules.start, rules.end) == (time(8, 0), time(18, 0))
+    assert settings.working_group_channel_id == settings.escalation_channel_id == REVIEW_CHANNEL
+
+
+def test_action_reminders_can_be_set() -> None:
+    settings = load_settings(
+        env(
+            DEBRIEF_ENVIRONMENT="development",
+            DEBRIEF_ACTION_REMINDER_DAYS=" 1, 10 ,3,3",
+            DEBRIEF_ESCALATE_AFTER_WORKING_DAYS="15",
+            DEBRIEF_ACTION_HOURS="9:30-17:00",
+            DEBRIEF_WORKING_GROUP_CHANNEL_ID="19:rapid-debrief-working-group@thread.tacv2",
+        )
+    )
+    rules = settings.action_reminders
+    assert rules.before == (10, 3, 1) and rules.escalate_after == 15
+    assert (rules.start, rules.end) == (time(9, 30), time(17, 0))
+    assert settings.escalation_channel_id == "19:rapid-debrief-working-group@thread.tacv2"
+    none_before = load_settings(env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_ACTION_REMINDER_DAYS="none"))
+    assert none_before.action_reminders.before == ()
 
 
 def test_the_per_tenant_send_rate_is_teams_limit_unless_shared_between_instances() -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.verbs import message_card
-from cards.actions import REQUEST_DUE_DATE_VERB, action_assigned, action_card
+from cards.actions import REQUEST_DUE_DATE_VERB, action_assigned, action_card, action_escalated, action_reminder
 from cards.chronology import (
     choose_case,
     chronology_page,
@@ -201,6 +201,7 @@ def every_card() -> dict[str, Card]:
     cards.update(meeting_cards(accepted))
     cards.update(outcome_cards(accepted))
     cards.update(action_cards())
+    cards.update(action_reminder_cards())
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:
@@ -1112,4 +1113,45 @@ def action_cards() -> dict[str, Card]:
         "action assigned, longest texts": action_assigned(
             longest_action_view(), case_id=ACTION_CASE_ID, now=OVERDUE_NOW
         ),
+    }
+
+
+ESCALATED_NOW = datetime(2027, 1, 6, 10, 0, tzinfo=UTC)
+"""Ten working days after the fictional action's due date (over Christmas and New Year)."""
+
+
+def action_reminder_cards() -> dict[str, Card]:
+    """The owner's reminders before, on and after the due date, and the working group's escalation."""
+
+    def reminder(view: ActionView, now: datetime, key: str) -> Card:
+        return action_reminder(view, case_id=ACTION_CASE_ID, now=now, key=key)
+
+    def escalated(view: ActionView, days: int = 10) -> Card:
+        return action_escalated(view, case_id=ACTION_CASE_ID, now=ESCALATED_NOW, working_days_overdue=days)
+
+    friday = datetime(2026, 12, 18, 9, 0, tzinfo=UTC)
+    return {
+        "reminder of an action, due in 5 working days": reminder(
+            an_action_view(), datetime(2026, 12, 11, 9, 0, tzinfo=UTC), "due_in_5"
+        ),
+        "reminder of an action, due tomorrow": reminder(
+            an_action_view(an_action(ActionStatus.IN_PROGRESS)), datetime(2026, 12, 17, 9, 0, tzinfo=UTC), "due_in_1"
+        ),
+        "reminder of an action, due on the next working day": reminder(
+            an_action_view(an_action(due=date(2026, 12, 21))), friday, "due_in_1"
+        ),
+        "reminder of an action, due today": reminder(an_action_view(), friday, "due_today"),
+        "reminder of an action, overdue": reminder(
+            an_action_view(an_action(ActionStatus.BLOCKED, note=BLOCKED_REASON)), ESCALATED_NOW, "overdue_2"
+        ),
+        "reminder of an action, overdue with a new due date asked for": reminder(
+            an_action_view(an_action(), a_request(RequestKind.DUE_DATE)), OVERDUE_NOW, "overdue_1"
+        ),
+        "reminder of an action, longest texts": reminder(longest_action_view(), ESCALATED_NOW, "overdue_2"),
+        "overdue action escalated": escalated(an_action_view(an_action(ActionStatus.IN_PROGRESS))),
+        "overdue action escalated, not started, one day": escalated(an_action_view(), days=1),
+        "overdue action escalated, blocked with a request waiting": escalated(
+            an_action_view(an_action(ActionStatus.BLOCKED, note=BLOCKED_REASON), a_request(RequestKind.DUE_DATE))
+        ),
+        "overdue action escalated, longest texts": escalated(longest_action_view(), days=260),
     }
