@@ -19,7 +19,7 @@ for _ in $(seq 1 60); do
     echo
     echo "Rapid Debrief is running in development mode (fictional demo tenant, no authentication)."
     echo "Open http://localhost:56150 and type 'nominate'. Press Ctrl+C to stop."
-    echo "You are $(awk '/^currentUser:/{f=1} f && /^  name:/{sub(/^  name: /, ""); print; exit}' "$M365_AGENTS_PLAYGROUND_CONFIG_PATH"); PLAYGROUND_AS=nominating-officer make run shows PC Jordan Ellis instead."
+    echo "You are $(awk '/^currentUser:/{f=1} f && /^  name:/{sub(/^  name: /, ""); print; exit}' "$M365_AGENTS_PLAYGROUND_CONFIG_PATH"); PLAYGROUND_AS=nominating-officer, lead-reviewer or partner make run shows PC Jordan Ellis, DS Owen Marsh or Morgan Lee instead."
     wait -n $bot_pid $pg_pid
     exit $?
   fi
