@@ -131,9 +131,8 @@ async def edit_entry(call: VerbCall) -> Card:
     c, entry = await entries.get_own(
         uow=s.uow(), actor=call.actor, case_id=case_id_of(call.data), entry_id=entry_id_of(call.data), now=s.now()
     )
-    if c.locked or entry.withdrawn:
-        reason = "the chronology is locked" if c.locked else "it has been withdrawn"
-        return message_card("This entry cannot be changed", f"This entry can no longer be changed: {reason}.")
+    if (refusal := entries.change_refusal(c, entry)) is not None:
+        return message_card("This entry cannot be changed", refusal)
     return entry_form(
         c.case,
         parameters=c.parameters,

@@ -40,8 +40,17 @@ from cards.common import (
 )
 from cards.outcomes import day, excerpt
 from debrief.action_reminders import DUE_TODAY, working_days_after
-from debrief.actions import MAX_NOTE, ActionRequest, ActionView, RequestKind, RequestState
+from debrief.actions import (
+    MAX_NOTE,
+    ActionRequest,
+    ActionView,
+    RequestKind,
+    RequestState,
+    StatusChange,
+    allowed_changes,
+)
 from debrief.learning import MAX_DUE_WORKING_DAYS, ActionStatus, local_today
+from debrief.learning import Action as DebriefAction
 
 START_VERB = "action.start"
 BLOCK_VERB = "action.block"
@@ -236,7 +245,7 @@ def _body(
     if message:
         body.append(notice(message, good=not errors))
     if errors:
-        body.append(notice(_error_summary(errors, values, _folds_shown(action.status, pending))))
+        body.append(notice(_error_summary(errors, values, _folds_shown(action, pending))))
     if overdue:
         more_time = "" if pending is not None else " If it needs more time, ask the working group for a new due date."
         body.append(notice(f"Overdue: it was due on {day(action.due)}.{more_time}"))
@@ -275,7 +284,7 @@ def _body(
         body.append(paragraph(f"{_CLOSED[action.status]} Its status no longer changes.", subtle=True))
         return body
 
-    body.append(_status_buttons(action.status, data, errors, values))
+    body.append(_status_buttons(action, data, errors, values))
     if pending is None:
         body.append(_request_buttons(data, errors, values))
     return body
@@ -356,12 +365,14 @@ def _decided(request: ActionRequest, *, reason_shown: bool) -> Container:
 
 
 def _status_buttons(
-    status: ActionStatus, data: dict[str, Any], errors: Mapping[str, str], values: Mapping[str, object]
+    action: DebriefAction, data: dict[str, Any], errors: Mapping[str, str], values: Mapping[str, object]
 ) -> Container:
+    """One button (or fold) per change the process allows from the action's status."""
+    allowed = allowed_changes(action)
     buttons: list[Action] = []
-    if status in (ActionStatus.NOT_STARTED, ActionStatus.BLOCKED):
+    if StatusChange.START in allowed:
         buttons.append(verb("Start", START_VERB, data))
-    if status in (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS):
+    if StatusChange.BLOCK in allowed:
         buttons.append(
             _fold(
                 BLOCKED,
@@ -378,23 +389,24 @@ def _status_buttons(
                 verb("Mark it as blocked", BLOCK_VERB, data),
             )
         )
-    buttons.append(
-        _fold(
-            COMPLETE,
-            [
-                _note_input(
-                    "evidence",
-                    "What shows it is done?",
-                    "Say what shows it is done.",
-                    "For example: briefing given to all call handlers on 10 December; the slides are on the "
-                    "training site",
-                    values,
-                ),
-                *field_error(errors.get("evidence")),
-            ],
-            verb("Mark it as complete", COMPLETE_VERB, data, style="positive"),
+    if StatusChange.COMPLETE in allowed:
+        buttons.append(
+            _fold(
+                COMPLETE,
+                [
+                    _note_input(
+                        "evidence",
+                        "What shows it is done?",
+                        "Say what shows it is done.",
+                        "For example: briefing given to all call handlers on 10 December; the slides are on the "
+                        "training site",
+                        values,
+                    ),
+                    *field_error(errors.get("evidence")),
+                ],
+                verb("Mark it as complete", COMPLETE_VERB, data, style="positive"),
+            )
         )
-    )
     return Container(
         separator=True,
         items=[
@@ -507,12 +519,13 @@ def _reason_fold(errors: Mapping[str, str], values: Mapping[str, object]) -> str
     return NEW_DUE_DATE if values.get("newDueWorkingDays") not in (None, "") else NOT_DOING_IT
 
 
-def _folds_shown(status: ActionStatus, pending: ActionRequest | None) -> set[str]:
+def _folds_shown(action: DebriefAction, pending: ActionRequest | None) -> set[str]:
     """The folded forms on the card: they follow `_status_buttons` and `_request_buttons`."""
-    if status in (ActionStatus.COMPLETE, ActionStatus.NOT_DOING):
+    if action.final:
         return set()
-    shown = {COMPLETE}
-    if status in (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS):
+    allowed = allowed_changes(action)
+    shown = {COMPLETE} if StatusChange.COMPLETE in allowed else set()
+    if StatusChange.BLOCK in allowed:
         shown.add(BLOCKED)
     if pending is None:
         shown |= {NOT_DOING_IT, NEW_DUE_DATE}

@@ -176,7 +176,7 @@ def outcome_card(
         body.append(Container(separator=True, items=[actions(*folds)]))
 
     buttons: list[Action] = []
-    if started and sign_off_wanted(outcome):
+    if started and outcome.sign_off_refusal() is None:
         buttons.append(verb("Ask the SIO to sign off", REQUEST_SIGN_OFF_VERB, data, style="positive"))
     if not outcome.empty:
         buttons.append(verb("Word document", LEARNING_DOCUMENT_VERB, data))
@@ -194,12 +194,6 @@ def outcome_card(
             )
         )
     return build(*body, fallback_text=f"{title}: {_counts(outcome)}")
-
-
-def sign_off_wanted(outcome: Outcome) -> bool:
-    """There is something the SIO has not yet been asked about: not empty, and changed since the last request."""
-    s = outcome.sign_off
-    return not outcome.empty and (s is None or s.outcome_version != outcome.version)
 
 
 def _sign_off_state(case: Case, outcome: Outcome) -> Container:

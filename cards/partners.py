@@ -142,11 +142,7 @@ def partners_card(
             )
         )
     else:
-        taken = {
-            i.contact.user_id
-            for i in invitations
-            if i.status is InvitationStatus.ACCEPTED or (i.status is InvitationStatus.INVITED and not i.expired(now))
-        }
+        taken = {i.contact.user_id for i in invitations if i.holds_a_place(now)}
         choices = [
             Choice(title=f"{person.name} · {agency}", value=user_id)
             for user_id, (person, agency) in sorted(contacts.items(), key=lambda c: (c[1][1], c[1][0].name))

@@ -92,6 +92,13 @@ RESULT = {
 NOTE_FIELD = {StatusChange.BLOCK: "blockedReason", StatusChange.COMPLETE: "evidence"}
 
 
+def allowed_changes(action: Action) -> tuple[StatusChange, ...]:
+    """The status changes open to the action as it stands (none once it is complete or not being done)."""
+    if action.final:
+        return ()
+    return tuple(change for change, starts in ALLOWED.items() if action.status in starts)
+
+
 def _note(raw: object, field_name: str, what: str) -> str:
     text = "\n".join(line.rstrip() for line in raw.strip().splitlines()) if isinstance(raw, str) else ""
     if len(text) < MIN_NOTE:

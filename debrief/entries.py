@@ -224,6 +224,15 @@ def _require_own_agency(contributing: Contributing, agency: str) -> None:
         )
 
 
+def change_refusal(contributing: Contributing, entry: ChronologyEntry) -> str | None:
+    """Why an entry can no longer be changed (the chronology is locked, or the entry withdrawn), or None."""
+    if contributing.locked:
+        return f"The chronology of {contributing.case.case_number} is locked: entries can no longer be changed."
+    if entry.withdrawn:
+        return "This entry has been withdrawn; it is kept for the record only."
+    return None
+
+
 def _require_current(entry: ChronologyEntry, field_name: str) -> None:
     if entry.withdrawn:
         raise InvalidInput({field_name: "This entry has been withdrawn; it is kept for the record only."})

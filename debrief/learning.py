@@ -177,6 +177,20 @@ class Outcome:
     def empty(self) -> bool:
         return not (self.learning or self.recommendations or self.actions)
 
+    def sign_off_refusal(self) -> str | None:
+        """Why the SIO cannot be asked about the outcome as it stands, or None when they can: there must be
+        something recorded, and the SIO asked about this version at most never."""
+        if self.empty:
+            return "Record the learning and actions before asking the SIO to sign them off."
+        s = self.sign_off
+        if s is None or s.outcome_version != self.version:
+            return None
+        return {
+            SignOffState.REQUESTED: "The SIO has already been asked about this version.",
+            SignOffState.APPROVED: "The SIO has already approved the learning and actions as they stand.",
+            SignOffState.CHANGES_REQUESTED: "The SIO asked for changes to this version: make them, then ask again.",
+        }[s.state]
+
 
 def _text(form: Mapping[str, object], name: str) -> str:
     value = form.get(name)

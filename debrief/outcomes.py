@@ -129,12 +129,8 @@ async def request_sign_off(*, uow: UnitOfWork, actor: Actor, case_id: int, now: 
         case = await existing(uow, case_id)
         await authorise(uow, actor, Permission.REQUEST_SIGN_OFF, case, now=now)
         outcome = await uow.outcomes.get(case_id)
-        if outcome.empty:
-            raise InvalidInput({"signOff": "Record the learning and actions before asking the SIO to sign them off."})
-        if outcome.awaiting_sign_off:
-            raise InvalidInput({"signOff": "The SIO has already been asked about this version."})
-        if outcome.approved:
-            raise InvalidInput({"signOff": "The SIO has already approved the learning and actions as they stand."})
+        if (refusal := outcome.sign_off_refusal()) is not None:
+            raise InvalidInput({"signOff": refusal})
         sign_off = SignOff(
             outcome_version=outcome.version,
             state=SignOffState.REQUESTED,

@@ -77,6 +77,12 @@ class PartnerInvitation:
         """Unanswered after its answer date: it can no longer be accepted."""
         return self.status is InvitationStatus.INVITED and now.astimezone(LONDON).date() > self.answer_by
 
+    def holds_a_place(self, now: datetime) -> bool:
+        """Open (not expired) or accepted with access: the contact is not invited to the case again."""
+        if self.status is InvitationStatus.ACCEPTED:
+            return self.has_access(now)
+        return self.status is InvitationStatus.INVITED and not self.expired(now)
+
     def has_access(self, now: datetime) -> bool:
         return self.status is InvitationStatus.ACCEPTED and self.access_until is not None and now < self.access_until
 

@@ -144,7 +144,7 @@ async def invite_partners(
         if len(agreement) > MAX_AGREEMENT:
             raise InvalidInput({"agreement": f"Keep the agreement's name to {MAX_AGREEMENT} characters or fewer."})
         so_far = await uow.partners.invitations(case_id)
-        taken = {i.contact.user_id for i in so_far if _still_counts(i, now)}
+        taken = {i.contact.user_id for i in so_far if i.holds_a_place(now)}
         new = [c for c in dict.fromkeys(contacts) if c.person.user_id not in taken]
         if not new:
             raise InvalidInput({"contactIds": "Everyone chosen already has an invitation to this case."})
@@ -237,13 +237,6 @@ async def partner_view(*, uow: UnitOfWork, actor: Actor, case_id: int, now: date
         )
         await uow.commit()
         return view
-
-
-def _still_counts(invitation: PartnerInvitation, now: datetime) -> bool:
-    """An open (unexpired) or accepted invitation: the contact is not invited again."""
-    if invitation.status is InvitationStatus.ACCEPTED:
-        return invitation.has_access(now)
-    return invitation.status is InvitationStatus.INVITED and not invitation.expired(now)
 
 
 def _invitation_message(invitation: PartnerInvitation) -> OutboundMessage:

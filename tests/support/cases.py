@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from debrief import consent, contributors, nominations, parameters, triage
-from debrief.model import Case, NominationRules, Person, TriageOutcome
+from debrief import clocks, consent, contributors, meetings, nominations, parameters, triage
+from debrief.model import LONDON, Case, NominationRules, Person, TriageOutcome
 from debrief.permissions import Role
 from debrief.ports import UnitOfWork
 from tests.support.forms import nomination_form, parameters_form
@@ -48,3 +48,25 @@ async def a_case_collecting_its_chronology(
     await consent.record_consent(uow=uow(), actor=actor(RUTH), case_id=case.id, answer=answer, text=conditions, now=now)
     await contributors.invite_contributors(uow=uow(), actor=actor(OWEN), case_id=case.id, people=list(invite), now=now)
     return case
+
+
+async def a_meeting_held_in_two_working_days(
+    *, uow: Callable[[], UnitOfWork], now: datetime, case_id: int, attendees: Sequence[Person]
+) -> datetime:
+    """DS Owen Marsh schedules the case's debrief meeting at 10:00 two working days on; returns noon that day,
+    when the meeting has taken place (for a clock moved on to it)."""
+    day = clocks.add_working_days(now.astimezone(LONDON).date(), 2)
+    await meetings.schedule_meeting(
+        uow=uow(),
+        actor=actor(OWEN),
+        case_id=case_id,
+        form={
+            "meetingDate": day.isoformat(),
+            "meetingTime": "10:00",
+            "durationMinutes": "60",
+            "attendeeIds": ",".join(p.user_id for p in attendees),
+        },
+        review_team=DIRECTORY.people_with(Role.REVIEW_TEAM),
+        now=now,
+    )
+    return datetime.combine(day, datetime.min.time(), tzinfo=LONDON).replace(hour=12)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.people import OWEN, RUTH
+from tests.support.people import OWEN, RUTH, TOM
 
 
 def nomination_form(**changes: str) -> dict[str, object]:
@@ -59,6 +59,21 @@ def chronology_entry_form(**changes: str) -> dict[str, object]:
         "actionAndOutcome": "Suspect B was arrested and bailed with conditions not to contact Victim A.",
         "missedOpportunity": "false",
         "missedOpportunityRationale": "",
+    }
+    form.update(changes)
+    return form
+
+
+def action_form(case_id: int, **changes: str) -> dict[str, object]:
+    """An action as the lead reviewer adds it on the learning and actions card (no personal data)."""
+    form: dict[str, object] = {
+        "caseId": case_id,
+        "actionDescription": "Add the address history check to the risk grading guidance for call handlers.",
+        "actionOwnerId": TOM.user_id,
+        "actionDueWorkingDays": "20",
+        "actionPriority": "high",
+        "actionTheme": "Risk assessment and grading",
+        "actionRoute": "in_force",
     }
     form.update(changes)
     return form

@@ -9,18 +9,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from debrief import clocks, meetings
-from debrief.model import LONDON
-from debrief.permissions import Role
 from storage import tables as t
 from tests.integration.http.test_nomination_over_http import _until, post
 from tests.integration.http.test_partners_over_http import press, sent_to
 from tests.support import activities
 from tests.support.bot_server import development_env, running_bot
 from tests.support.cards import card_text
-from tests.support.cases import a_case_collecting_its_chronology
+from tests.support.cases import a_case_collecting_its_chronology, a_meeting_held_in_two_working_days
 from tests.support.connector import LocalConnector
-from tests.support.people import DIRECTORY, JORDAN, OWEN, RUTH, TOM, actor
+from tests.support.forms import action_form
+from tests.support.people import JORDAN, OWEN, RUTH, TOM
 
 WORKING_GROUP_CHANNEL = "19:rapid-debrief-working-group@thread.tacv2"
 REMINDER = "A reminder: an action from the rapid debrief RD-2026-0001"
@@ -61,30 +59,16 @@ async def test_the_owner_is_reminded_once_the_working_group_told_once_and_a_comp
             for person in (OWEN, RUTH, TOM):
                 await post(bot, activities.message(person, "hello", service_url=connector.url))
             await a_case_collecting_its_chronology(uow=s.uow, now=clock(), invite=(JORDAN,))
-            day = clocks.add_working_days(s.today(), 2)  # Monday 30 November
-            await meetings.schedule_meeting(
-                uow=s.uow(),
-                actor=actor(OWEN),
-                case_id=1,
-                form={
-                    "meetingDate": day.isoformat(),
-                    "meetingTime": "10:00",
-                    "durationMinutes": "60",
-                    "attendeeIds": f"{OWEN.user_id},{RUTH.user_id}",
-                },
-                review_team=DIRECTORY.people_with(Role.REVIEW_TEAM),
+            clock.now = await a_meeting_held_in_two_working_days(
+                uow=s.uow,
                 now=s.now(),
+                case_id=1,
+                attendees=(
+                    OWEN,
+                    RUTH,
+                ),
             )
-            clock.now = datetime.combine(day, datetime.min.time(), tzinfo=LONDON).replace(hour=12)
-            action = {
-                "caseId": 1,
-                "actionDescription": "Add the address history check to the risk grading guidance for call handlers.",
-                "actionOwnerId": TOM.user_id,
-                "actionDueWorkingDays": "1",  # due Tuesday 1 December
-                "actionPriority": "high",
-                "actionTheme": "Risk assessment and grading",
-                "actionRoute": "in_force",
-            }
+            action = action_form(1, actionDueWorkingDays="1")
             await press(bot, connector, OWEN, "outcome.action.add", action)
             await press(
                 bot,

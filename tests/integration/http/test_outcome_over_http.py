@@ -12,18 +12,16 @@ import aiohttp
 import docx
 from sqlalchemy import select
 
-from debrief import clocks, meetings
-from debrief.model import LONDON
-from debrief.permissions import Role
 from storage import tables as t
 from tests.integration.http.test_nomination_over_http import _until, post
 from tests.integration.http.test_partners_over_http import press, sent_to
 from tests.support import activities
 from tests.support.bot_server import development_env, running_bot
 from tests.support.cards import card_text
-from tests.support.cases import a_case_collecting_its_chronology
+from tests.support.cases import a_case_collecting_its_chronology, a_meeting_held_in_two_working_days
 from tests.support.connector import LocalConnector
-from tests.support.people import DIRECTORY, JORDAN, OWEN, RUTH, TOM, actor
+from tests.support.forms import action_form
+from tests.support.people import JORDAN, OWEN, RUTH, TOM
 
 
 class Clock:
@@ -42,33 +40,20 @@ async def test_the_outcome_is_signed_off_by_the_sio_and_circulated_to_each_atten
             for person in (OWEN, RUTH, JORDAN, TOM):
                 await post(bot, activities.message(person, "hello", service_url=connector.url))
             await a_case_collecting_its_chronology(uow=s.uow, now=s.now(), invite=(JORDAN,))
-            day = clocks.add_working_days(s.today(), 2)
-            await meetings.schedule_meeting(
-                uow=s.uow(),
-                actor=actor(OWEN),
-                case_id=1,
-                form={
-                    "meetingDate": day.isoformat(),
-                    "meetingTime": "10:00",
-                    "durationMinutes": "60",
-                    "attendeeIds": f"{OWEN.user_id},{RUTH.user_id},{JORDAN.user_id}",
-                },
-                review_team=DIRECTORY.people_with(Role.REVIEW_TEAM),
+            clock.now = await a_meeting_held_in_two_working_days(
+                uow=s.uow,
                 now=s.now(),
+                case_id=1,
+                attendees=(
+                    OWEN,
+                    RUTH,
+                    JORDAN,
+                ),
             )
-            clock.now = datetime.combine(day, datetime.min.time(), tzinfo=LONDON).replace(hour=12)
 
             early = await press(bot, connector, OWEN, "outcome.sign_off.request", {"caseId": 1})
             assert "Record the learning and actions before" in card_text(early)
-            action: dict[str, Any] = {
-                "caseId": 1,
-                "actionDescription": "Add the address history check to the risk grading guidance for call handlers.",
-                "actionOwnerId": TOM.user_id,
-                "actionDueWorkingDays": "20",
-                "actionPriority": "high",
-                "actionTheme": "Risk assessment and grading",
-                "actionRoute": "in_force",
-            }
+            action = action_form(1)
             added = await press(bot, connector, OWEN, "outcome.action.add", action)
             assert "Action added." in card_text(added)
             named = await press(
@@ -121,30 +106,16 @@ async def test_the_owner_completes_an_action_with_evidence_and_every_copy_of_its
             for person in (OWEN, RUTH, TOM):
                 await post(bot, activities.message(person, "hello", service_url=connector.url))
             await a_case_collecting_its_chronology(uow=s.uow, now=s.now(), invite=(JORDAN,))
-            day = clocks.add_working_days(s.today(), 2)
-            await meetings.schedule_meeting(
-                uow=s.uow(),
-                actor=actor(OWEN),
-                case_id=1,
-                form={
-                    "meetingDate": day.isoformat(),
-                    "meetingTime": "10:00",
-                    "durationMinutes": "60",
-                    "attendeeIds": f"{OWEN.user_id},{RUTH.user_id}",
-                },
-                review_team=DIRECTORY.people_with(Role.REVIEW_TEAM),
+            clock.now = await a_meeting_held_in_two_working_days(
+                uow=s.uow,
                 now=s.now(),
+                case_id=1,
+                attendees=(
+                    OWEN,
+                    RUTH,
+                ),
             )
-            clock.now = datetime.combine(day, datetime.min.time(), tzinfo=LONDON).replace(hour=12)
-            action = {
-                "caseId": 1,
-                "actionDescription": "Add the address history check to the risk grading guidance for call handlers.",
-                "actionOwnerId": TOM.user_id,
-                "actionDueWorkingDays": "20",
-                "actionPriority": "high",
-                "actionTheme": "Risk assessment and grading",
-                "actionRoute": "in_force",
-            }
+            action = action_form(1)
             await press(bot, connector, OWEN, "outcome.action.add", action)
             await press(bot, connector, OWEN, "outcome.sign_off.request", {"caseId": 1})
             await press(bot, connector, RUTH, "outcome.sign_off.approve", {"caseId": 1})

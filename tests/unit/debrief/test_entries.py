@@ -51,7 +51,6 @@ async def test_bad_input_stores_nothing() -> None:
     with pytest.raises(InvalidInput) as raised:
         await add(uow, case_id, summary="", eventDate="2030-01-01")
     assert set(raised.value.field_errors) == {"summary", "eventDate"}
-    assert await entries.list_own(uow=uow, actor=actor(JORDAN), case_id=case_id, now=LATER) is not None
     assert (await entries.list_own(uow=uow, actor=actor(JORDAN), case_id=case_id, now=LATER)).entries == []
 
 
