@@ -27,6 +27,7 @@ class Role(StrEnum):
     WORKING_GROUP = "working_group"
     BOARD = "board"
     INFORMATION_MANAGER = "information_manager"
+    DISCLOSURE_OFFICER = "disclosure_officer"
     ADMINISTRATOR = "administrator"
     PARTNER = "partner"
 
@@ -146,6 +147,28 @@ def _is_working_group(actor: Actor, case: Case | None, relation: Relation) -> bo
     return actor.has(Role.WORKING_GROUP)
 
 
+def _oversees(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    """The board, the working group and the review team see the process as a whole."""
+    return bool(actor.roles & {Role.BOARD, Role.WORKING_GROUP, Role.REVIEW_TEAM})
+
+
+def _oversees_actions_by_case(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    """The board sees figures only; the working group and the review team may see which case an action is on."""
+    return bool(actor.roles & {Role.WORKING_GROUP, Role.REVIEW_TEAM})
+
+
+def _is_information_manager(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return actor.has(Role.INFORMATION_MANAGER)
+
+
+def _may_produce_disclosure_bundle(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return case is not None and bool(actor.roles & {Role.INFORMATION_MANAGER, Role.DISCLOSURE_OFFICER})
+
+
+def _is_information_manager_for_case(actor: Actor, case: Case | None, relation: Relation) -> bool:
+    return case is not None and actor.has(Role.INFORMATION_MANAGER)
+
+
 class Permission(Enum):
     """Each thing a person can do to a case, the s62 category it is logged under, and who may do it."""
 
@@ -208,6 +231,25 @@ class Permission(Enum):
     DECIDE_ACTION_REQUEST = ("case.action.request.decide", AuditCategory.ALTERATION, _is_working_group)
     REQUEST_AGENDA_PACK = ("case.meeting.agenda_pack.request", AuditCategory.CONSULTATION, _is_review_team)
     DISCLOSE_AGENDA_PACK = ("case.meeting.agenda_pack.disclose", AuditCategory.DISCLOSURE, _is_review_team)
+    READ_OVERSIGHT = ("oversight.figures.read", AuditCategory.CONSULTATION, _oversees)
+    READ_ACTIONS_BY_CASE = ("oversight.actions.read", AuditCategory.CONSULTATION, _oversees_actions_by_case)
+    EXPORT_OVERSIGHT = ("oversight.figures.export", AuditCategory.DISCLOSURE, _oversees)
+    EXPORT_ACTIONS_BY_CASE = ("oversight.actions.export", AuditCategory.DISCLOSURE, _oversees_actions_by_case)
+    SEND_DIGEST = ("oversight.digest.send", AuditCategory.DISCLOSURE, _system_only)
+    READ_AUDIT_LOG = ("audit.read", AuditCategory.CONSULTATION, _is_information_manager)
+    EXPORT_AUDIT_LOG = ("audit.export", AuditCategory.DISCLOSURE, _is_information_manager)
+    VERIFY_AUDIT_LOG = ("audit.verify", AuditCategory.CONSULTATION, _system_only)
+    CLOSE_CASE = ("case.close", AuditCategory.ALTERATION, _system_only)
+    READ_RETENTION = ("case.retention.read", AuditCategory.CONSULTATION, _is_information_manager_for_case)
+    RETAIN_CASE = ("case.retention.retain", AuditCategory.ALTERATION, _is_information_manager_for_case)
+    ERASE_CASE = ("case.retention.erase", AuditCategory.ERASURE, _is_information_manager_for_case)
+    PLACE_LEGAL_HOLD = ("case.legal_hold.place", AuditCategory.ALTERATION, _is_information_manager_for_case)
+    LIFT_LEGAL_HOLD = ("case.legal_hold.lift", AuditCategory.ALTERATION, _is_information_manager_for_case)
+    PRODUCE_DISCLOSURE_BUNDLE = (
+        "case.disclosure_bundle.produce",
+        AuditCategory.DISCLOSURE,
+        _may_produce_disclosure_bundle,
+    )
 
     def __init__(self, action: str, category: AuditCategory, rule: Rule) -> None:
         self.action = action
@@ -265,6 +307,26 @@ REFUSALS: dict[Permission, str] = {
     Permission.DECIDE_ACTION_REQUEST: "Only the rapid debrief working group decides requests about actions.",
     Permission.REQUEST_AGENDA_PACK: "Only the review team can ask for the agenda pack.",
     Permission.DISCLOSE_AGENDA_PACK: "Only the review team can receive the agenda pack.",
+    Permission.READ_OVERSIGHT: "Only the homicide prevention board, the rapid debrief working group and the review "
+    "team can see the oversight dashboard.",
+    Permission.READ_ACTIONS_BY_CASE: "Only the rapid debrief working group and the review team can see actions case "
+    "by case; the board sees the figures.",
+    Permission.EXPORT_OVERSIGHT: "Only the homicide prevention board, the rapid debrief working group and the review "
+    "team can export the oversight figures.",
+    Permission.EXPORT_ACTIONS_BY_CASE: "Only the rapid debrief working group and the review team can export cases "
+    "and actions case by case.",
+    Permission.SEND_DIGEST: "Only Rapid Debrief itself sends the digests.",
+    Permission.READ_AUDIT_LOG: "Only the information manager can search the audit log.",
+    Permission.EXPORT_AUDIT_LOG: "Only the information manager can export the audit log.",
+    Permission.VERIFY_AUDIT_LOG: "Only Rapid Debrief itself verifies the audit log.",
+    Permission.CLOSE_CASE: "Only Rapid Debrief itself closes a case, once its actions are all done.",
+    Permission.READ_RETENTION: "Only the information manager manages the retention of cases.",
+    Permission.RETAIN_CASE: "Only the information manager can decide to retain a case.",
+    Permission.ERASE_CASE: "Only the information manager can erase a case.",
+    Permission.PLACE_LEGAL_HOLD: "Only the information manager can place a legal hold.",
+    Permission.LIFT_LEGAL_HOLD: "Only the information manager can lift a legal hold.",
+    Permission.PRODUCE_DISCLOSURE_BUNDLE: "Only the information manager or a disclosure officer can produce a "
+    "disclosure bundle.",
 }
 
 
