@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CACHE := .cache
 
-.PHONY: run test test-fast lint bench install tools clean
+.PHONY: run test test-fast lint bench install tools clean audit-verify
 
 install: $(VENV)/.installed
 
@@ -49,6 +49,10 @@ lint: install
 
 bench: install tools
 	$(PY) -m tests.bench
+
+# Check the audit log's hash chain (DATABASE_URL, else the embedded SQLite file); exit 1 names the first broken record.
+audit-verify: install
+	$(PY) -m storage.audit_verify
 
 clean:
 	rm -rf $(VENV) node_modules $(CACHE) data test-output

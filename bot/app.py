@@ -1,4 +1,5 @@
-"""The aiohttp application: POST /api/messages, GET /healthz, start-up and shutdown."""
+"""The aiohttp application: POST /api/messages, GET /healthz, the oversight dashboard tab (bot/tab), start-up and
+shutdown."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.online_meetings import online_meetings_from_settings
 from bot.outbox import Dispatcher, TeamsConnector
 from bot.services import Services, utc_now
 from bot.settings import Settings
+from bot.tab import sign_in_for, tab_routes
 from storage.database import create_engine, migrate, ping
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ def create_app(
     authentication = DebriefAuthentication(settings, credentials_factory)
     adapter = DebriefAdapter(authentication, allowed_tenants=settings.allowed_tenants)
     bot = DebriefBot(services)
+    tab_sign_in = sign_in_for(settings, directory)  # the dashboard tab: Teams SSO (development sign-in anonymously)
     online_meetings = online_meetings_from_settings(services)  # None unless DEBRIEF_GRAPH_ONLINE_MEETINGS=true
     dispatcher = Dispatcher(
         services=services,
@@ -89,6 +92,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=10)
         await authentication.close()  # the shared session the connector clients send over
+        await tab_sign_in.close()  # its own session for the identity provider's keys
         if isinstance(directory, GraphDirectory):
             await directory.close()
         if online_meetings is not None:
@@ -101,5 +105,6 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_routes([document_route(services)])
+    app.router.add_routes(tab_routes(services, tab_sign_in))
     app.cleanup_ctx.append(lifecycle)
     return app

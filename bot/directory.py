@@ -14,6 +14,7 @@ The file is TOML, one [[people]] table per person:
     roles = ["review_team"]        # officer, review_team, sio, working_group, board,
                                    # information_manager, administrator, partner
     agency = "Probation Service"   # partners only: one of debrief.parameters.AGENCIES
+    unit = "Public Protection Unit"  # optional: the person's unit, for counting actions by owner's unit
 
 The rules both follow. Anyone in an allowed tenant whom the directory does not list is an officer (they may
 nominate). A listed partner is not an officer unless "officer" is listed too. In Graph, guests (userType Guest) are
@@ -72,6 +73,10 @@ class Directory(Protocol):
         """Partner contacts, or those of one agency."""
         ...
 
+    def unit_of(self, user_id: str) -> str | None:
+        """The person's unit (Graph: their department), for the oversight figures; None where not recorded."""
+        ...
+
 
 @dataclass(frozen=True)
 class DirectoryEntry:
@@ -80,6 +85,7 @@ class DirectoryEntry:
     agency: str | None = None
     guest: bool = False
     """A guest account (Graph): never an officer, whatever else it is."""
+    unit: str | None = None
 
     @property
     def effective_roles(self) -> frozenset[Role]:
@@ -123,6 +129,10 @@ class _Listing:
             if Role.PARTNER in e.roles and (agency is None or e.agency == agency)
         }
 
+    def unit_of(self, user_id: str) -> str | None:
+        entry = self._entries.get(user_id)
+        return entry.unit if entry is not None else None
+
 
 class SettingsFileDirectory(_Listing):
     def __init__(self, entries: dict[str, DirectoryEntry]) -> None:
@@ -153,7 +163,8 @@ class SettingsFileDirectory(_Listing):
                     )
                 if Role.PARTNER not in roles:
                     raise DirectoryError(f"{path}: person {index} has an agency but not the partner role")
-            entries[user_id] = DirectoryEntry(Person(user_id, name), roles, agency)
+            unit = str(raw.get("unit", "")).strip() or None
+            entries[user_id] = DirectoryEntry(Person(user_id, name), roles, agency, unit=unit)
         return cls(entries)
 
 
@@ -246,7 +257,9 @@ def graph_listing(read: GraphRead, groups: GraphGroups, partner_domains: Mapping
         user = users[user_id]
         return Person(user_id, user.display_name or user_id)
 
-    entries: dict[str, DirectoryEntry] = {uid: DirectoryEntry(person(uid), frozenset(r)) for uid, r in roles.items()}
+    entries: dict[str, DirectoryEntry] = {
+        uid: DirectoryEntry(person(uid), frozenset(r), unit=users[uid].department) for uid, r in roles.items()
+    }
     for uid in guest_ids:
         if uid in partner_ids:
             agency = agency_for(users[uid], partner_domains)
@@ -318,6 +331,9 @@ class GraphDirectory:
 
     def partners(self, agency: str | None = None) -> dict[str, Person]:
         return self._listing.partners(agency) if self._listing else {}
+
+    def unit_of(self, user_id: str) -> str | None:
+        return self._listing.unit_of(user_id.lower()) if self._listing else None
 
     # --- reading Graph --------------------------------------------------------------------------------------
 

@@ -18,13 +18,14 @@ from enum import StrEnum
 from aiohttp import web
 
 from bot.services import Services
-from debrief import meetings, outcomes, verification
+from debrief import disclosure, meetings, outcomes, verification
 from debrief.errors import Forbidden, NotFound
 from debrief.model import Person
 from debrief.permissions import Actor
 from documents.agenda import render_agenda_pack
 from documents.calendar import render_meeting_invitation
 from documents.chronology import render_chronology
+from documents.disclosure import bundle_filename, render_disclosure_bundle
 from documents.learning import render_learning_document
 from storage.document_links import RedeemedLink, create_link, redeem_link
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ICS = "text/calendar"
+ZIP = "application/zip"
 
 
 class DocumentKind(StrEnum):
@@ -41,6 +43,7 @@ class DocumentKind(StrEnum):
     AGENDA_PACK = "agenda_pack"
     MEETING_INVITATION = "meeting_invitation"
     LEARNING = "learning"
+    DISCLOSURE_BUNDLE = "disclosure_bundle"
 
     @property
     def label(self) -> str:
@@ -49,6 +52,7 @@ class DocumentKind(StrEnum):
             DocumentKind.AGENDA_PACK: "agenda pack",
             DocumentKind.MEETING_INVITATION: "calendar invitation",
             DocumentKind.LEARNING: "learning and actions document",
+            DocumentKind.DISCLOSURE_BUNDLE: "disclosure bundle",
         }[self]
 
     def filename(self, case_number: str) -> str:
@@ -57,11 +61,12 @@ class DocumentKind(StrEnum):
             DocumentKind.AGENDA_PACK: f"{case_number}-agenda-pack.docx",
             DocumentKind.MEETING_INVITATION: f"{case_number}-debrief-meeting.ics",
             DocumentKind.LEARNING: f"{case_number}-learning-and-actions.docx",
+            DocumentKind.DISCLOSURE_BUNDLE: bundle_filename(case_number),
         }[self]
 
     @property
     def content_type(self) -> str:
-        return ICS if self is DocumentKind.MEETING_INVITATION else DOCX
+        return {DocumentKind.MEETING_INVITATION: ICS, DocumentKind.DISCLOSURE_BUNDLE: ZIP}.get(self, DOCX)
 
 
 CHRONOLOGY = DocumentKind.CHRONOLOGY.value
@@ -176,6 +181,12 @@ async def render_for_requester(services: Services, link: RedeemedLink, *, route:
                 produced_for=requester,
                 produced_at=now,
             )
+        case DocumentKind.DISCLOSURE_BUNDLE:
+            found_bundle = await disclosure.bundle(
+                uow=services.uow(), actor=actor, now=now, case_id=link.case_id, route=route
+            )
+            case = found_bundle.case
+            content = await asyncio.to_thread(render_disclosure_bundle, found_bundle)
         case DocumentKind.MEETING_INVITATION:
             case, meeting = await meetings.meeting_for_invitation(
                 uow=services.uow(), actor=actor, case_id=link.case_id, now=now, route=route

@@ -184,9 +184,10 @@ async def _act_on(services: Services, turn_context: TurnContext, answer: Consent
     if not await upload_file(upload.upload_url, document.content):
         await _say(turn_context, UPLOAD_FAILED)
         return
-    log.info("chronology document saved to the requester's OneDrive for case %s", document.case_id)
+    log.info("%s saved to the requester's OneDrive for case %s", link.kind, document.case_id)
     try:
-        await turn_context.send_activity(file_info_card(upload, case_number=document.case_number))
+        label = DocumentKind(link.kind).label
+        await turn_context.send_activity(file_info_card(upload, case_number=document.case_number, label=label))
     except Exception:  # noqa: BLE001 - the file is in their OneDrive; only the card pointing to it is missing
         log.warning("the file info card for case %s could not be sent", document.case_id)
 
@@ -212,7 +213,7 @@ async def upload_file(upload_url: str, content: bytes) -> bool:
     return True
 
 
-def file_info_card(upload: UploadInfo, *, case_number: str) -> Activity:
+def file_info_card(upload: UploadInfo, *, case_number: str, label: str) -> Activity:
     """The message that shows the saved file, for the person to open from their OneDrive."""
     attachment = Attachment(
         content_type=FILE_INFO_CARD,
@@ -223,7 +224,7 @@ def file_info_card(upload: UploadInfo, *, case_number: str) -> Activity:
     return MessageFactory.attachment(
         attachment,
         text=(
-            f"The chronology for {case_number} is saved in your OneDrive. It is OFFICIAL-SENSITIVE: do not forward "
+            f"The {label} for {case_number} is saved in your OneDrive. It is OFFICIAL-SENSITIVE: do not forward "
             "or share it, and keep it only where this case's material may be stored."
         ),
     )

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 """Client credentials ask for the app's application permissions on Graph as a whole."""
-USER_FIELDS = ("id", "displayName", "userType", "companyName", "mail")
+USER_FIELDS = ("id", "displayName", "userType", "companyName", "mail", "department")
 PAGE_SIZE = 999
 """The largest page Graph serves for directory objects."""
 MAX_PAGES = 1000
@@ -87,6 +87,8 @@ class GraphUser:
     user_type: str
     company_name: str | None
     mail: str | None
+    department: str | None = None
+    """The user's unit, as Entra ID records it (for counting actions by owner's unit)."""
 
     @property
     def is_guest(self) -> bool:
@@ -108,6 +110,7 @@ class GraphUser:
             user_type=text("userType") or "",
             company_name=text("companyName"),
             mail=text("mail"),
+            department=text("department"),
         )
 
 

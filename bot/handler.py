@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
@@ -12,6 +13,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot import file_consent, message_action
 from bot.adapter import tenant_of
+from bot.documents import DocumentKind, new_link
 from bot.identity import actor_for
 from bot.outbox import TRIAGE_THREAD
 from bot.services import Services
@@ -20,9 +22,12 @@ from cards.chronology import DOCUMENT_VERB, VIEW_CHRONOLOGY_VERB
 from cards.common import Card
 from cards.contributors import INVITE_VERB
 from cards.help import OPEN_NOMINATION_VERB, help_card
-from cards.meetings import OPEN_MEETING_VERB
+from cards.meetings import OPEN_MEETING_VERB, meeting_file_link
 from cards.outcomes import OPEN_OUTCOME_VERB
 from cards.partners import OPEN_PARTNERS_VERB
+from cards.retention import OPEN_RETENTION_VERB
+from debrief import disclosure
+from debrief.errors import AlreadyProcessed, Forbidden, NotFound
 from storage.conversations import case_of_thread, remember_conversation
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,12 @@ CASE_THREAD_COMMANDS = {
     "learning": OPEN_OUTCOME_VERB,
     "actions": OPEN_OUTCOME_VERB,
 }
+
+DISCLOSURE_HOW = "Type **disclosure** and the case number, for example *disclosure RD-2026-0001*."
+DISCLOSURE_ONE_TO_ONE = (
+    "Ask for a disclosure bundle in your one-to-one chat with Rapid Debrief: it is sent to you only, never to a "
+    "channel or a group chat."
+)
 
 
 def activity_key(activity: Activity) -> str:
@@ -101,8 +112,13 @@ class DebriefBot(TeamsActivityHandler):
             await self._invite_mentioned(turn_context)
         elif command in CASE_THREAD_COMMANDS:
             await self._case_thread_command(turn_context, command)
+        elif command == "disclosure":
+            await self._disclosure_bundle(turn_context, text)
+        elif command == "retention":
+            await self._retention(turn_context, text)
         elif command in ("help", "hi", "hello", "?", ""):
-            await turn_context.send_activity(card_activity(help_card()))
+            actor = actor_for(activity, self.services.directory)
+            await turn_context.send_activity(card_activity(help_card(actor.roles if actor else frozenset())))
         else:
             await turn_context.send_activity(
                 "I did not recognise that. Type **nominate** to put a case forward, or **help** to see what I do."
@@ -168,6 +184,56 @@ class DebriefBot(TeamsActivityHandler):
             )
             return
         await self._reply_with_verb(turn_context, CASE_THREAD_COMMANDS[command], {"caseId": case_id})
+
+    async def _retention(self, turn_context: TurnContext, text: str) -> None:
+        """`retention RD-2026-0001` in a one-to-one chat: the case's retention card, for the information manager."""
+        activity = turn_context.activity
+        words = text.split()
+        if (activity.conversation.conversation_type if activity.conversation else None) not in (None, "personal"):
+            await turn_context.send_activity(
+                "Open a case's retention review in your one-to-one chat with Rapid Debrief."
+            )
+        elif len(words) != 2:
+            await turn_context.send_activity(
+                "Type **retention** and the case number, for example *retention RD-2026-0001*."
+            )
+        else:
+            await self._reply_with_verb(turn_context, OPEN_RETENTION_VERB, {"caseNumber": words[1]})
+
+    async def _disclosure_bundle(self, turn_context: TurnContext, text: str) -> None:
+        """`disclosure RD-2026-0001` in a one-to-one chat: the case's disclosure bundle, offered to whoever asked (the
+        information manager or a disclosure officer) and to nobody else. Fetching it authorises them again."""
+        activity = turn_context.activity
+        words = text.split()
+        actor = actor_for(activity, self.services.directory)
+        personal = (activity.conversation.conversation_type if activity.conversation else None) in (None, "personal")
+        if not personal:
+            await turn_context.send_activity(DISCLOSURE_ONE_TO_ONE)
+            return
+        if len(words) != 2 or actor is None:
+            await turn_context.send_activity(DISCLOSURE_HOW)
+            return
+        services = self.services
+        try:
+            case = await disclosure.request_bundle(
+                uow=services.uow(activity_key(activity)), actor=actor, case_number=words[1], now=services.now()
+            )
+        except AlreadyProcessed:
+            return  # a re-delivery of a request already answered
+        except (Forbidden, NotFound) as refused:
+            await turn_context.send_activity(str(refused))
+            return
+        assert case.id is not None
+        kind = DocumentKind.DISCLOSURE_BUNDLE
+        if services.settings.document_delivery == "file_consent":
+            offer = await file_consent.consent_card(
+                services, case_id=case.id, case_number=case.case_number, person_id=actor.user_id, kind=kind
+            )
+        else:
+            url = await new_link(services, case_id=case.id, person_id=actor.user_id, kind=kind)
+            expires_at = services.now() + timedelta(minutes=services.settings.document_link_minutes)
+            offer = card_activity(meeting_file_link(case, what=kind.label, url=url, expires_at=expires_at))
+        await turn_context.send_activity(offer)
 
     async def _message_action(self, turn_context: TurnContext) -> dict[str, Any]:
         """The "Add to chronology" message action; anything else a dialog can send gets a plain answer."""

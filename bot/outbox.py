@@ -40,9 +40,12 @@ from cards.contributors import contributors_card, invitation
 from cards.delivery import delivery_blocked
 from cards.meetings import meeting_card, meeting_file_link
 from cards.outcomes import changes_requested, outcome_card, outcome_circulated, sign_off_request
+from cards.oversight import board_summary, weekly_digest
 from cards.parameters import parameters_card
 from cards.partners import partner_invitation, partner_invitation_reminder, partners_card
+from cards.retention import retention_review_due
 from cards.triage import triage_card, triage_outcome_for_nominator
+from debrief import digests
 from debrief.action_reminders import reminder_key, working_days_after
 from debrief.actions import ActionView, action_for_message
 from debrief.consent import consent_due_for
@@ -52,6 +55,7 @@ from debrief.meetings import eligible_attendees, suggested_date
 from debrief.messages import Audience, MessageKind, OutboundMessage
 from debrief.notifications import CaseForMessage, case_for_message
 from debrief.partners import PartnerInvitation
+from debrief.retention import retention_for_message
 from storage import outbox_store
 from storage.conversations import CaseThread, case_thread, latest_service_url, personal_conversation, save_case_thread
 
@@ -414,6 +418,9 @@ class Dispatcher:
     async def _send(self, item: outbox_store.ClaimedMessage) -> None:
         s = self.services
         message = item.message
+        if message.case_id is None:
+            await self._post_digest(message)
+            return
         match message.audience:
             case Audience.REVIEW_TEAM_CHANNEL:
                 tenant = s.settings.home_tenant
@@ -441,6 +448,8 @@ class Dispatcher:
                 await self._send_action_to_owner(message)
             case Audience.PERSON if message.kind is MessageKind.ACTION_REMINDER:
                 await self._remind_action_owner(message)
+            case Audience.PERSON if message.kind is MessageKind.RETENTION_REVIEW_DUE:
+                await self._send_retention_review(message)
             case Audience.WORKING_GROUP_CHANNEL:
                 await self._escalate_action(message)
             case Audience.PERSON:
@@ -479,6 +488,7 @@ class Dispatcher:
     async def _post_action(self, message: OutboundMessage) -> None:
         """An action's card in the case's actions thread (started on first use), then kept up to date in place,
         there and in its owner's chat: everyone sees the same status."""
+        assert message.case_id is not None  # only a digest has no case, and it never comes here (see _send)
         s = self.services
         channel = s.settings.review_team_channel_id
         view = await self._action_view(message, (f"channel:{channel}",))
@@ -516,7 +526,7 @@ class Dispatcher:
     async def _send_action_to_owner(self, message: OutboundMessage) -> None:
         """The action, one to one, to its owner; the card there is updated with every change."""
         s = self.services
-        assert message.person_id is not None
+        assert message.person_id is not None and message.case_id is not None
         view = await self._action_view(message, (f"person:{message.person_id}",))
         card = card_message(action_assigned(view, case_id=message.case_id, now=s.now()))
         posted = await self._send_to_person(message.person_id, card)
@@ -527,7 +537,7 @@ class Dispatcher:
     async def _remind_action_owner(self, message: OutboundMessage) -> None:
         """A reminder, one to one, with the action's card as it stands: nothing if it was closed meanwhile."""
         s = self.services
-        assert message.person_id is not None
+        assert message.person_id is not None and message.case_id is not None
         view = await self._action_view(message, (f"person:{message.person_id}",))
         action = view.action
         if action.final:
@@ -541,6 +551,7 @@ class Dispatcher:
     async def _escalate_action(self, message: OutboundMessage) -> None:
         """An overdue action, as a post of its own in the working group's channel, for them to follow up; nothing
         if it was closed, or given a new due date, meanwhile."""
+        assert message.case_id is not None  # only a digest has no case (see _send)
         s = self.services
         channel = s.settings.escalation_channel_id
         view = await self._action_view(message, (f"channel:{channel}",))
@@ -550,6 +561,39 @@ class Dispatcher:
         if action.final or late < s.settings.action_reminders.escalate_after:
             raise NotFound(f"action {action.id} is no longer overdue, so it is not escalated")
         card = action_escalated(view, case_id=message.case_id, now=now, working_days_overdue=late)
+        service_url = await self._service_url()
+        await self._throttle(s.settings.home_tenant, channel)
+        await self.connector.start_channel_thread(service_url, channel, s.settings.home_tenant, card_message(card))
+
+    async def _send_retention_review(self, message: OutboundMessage) -> None:
+        """The retention card, one to one, to an information manager: nothing if the review is no longer due (decided
+        meanwhile) or the case was erased (its read raises CaseErased, a NotFound)."""
+        s = self.services
+        assert message.person_id is not None and message.case_id is not None
+        view = await retention_for_message(
+            uow=s.uow(), case_id=message.case_id, recipients=(f"person:{message.person_id}",), now=s.now()
+        )
+        today = s.today()
+        if not view.review_is_due(today):
+            raise NotFound(f"the review of {view.case_number} is no longer due, so its card is not sent")
+        await self._send_to_person(message.person_id, card_message(retention_review_due(view, today=today)))
+
+    async def _post_digest(self, message: OutboundMessage) -> None:
+        """A digest (`subject_id`), as a post of its own: the weekly one in the working group's channel, the
+        board's summary in the board's. Built from the figures as they are now; reading them is the disclosure."""
+        s = self.services
+        if message.subject_id is None or message.kind not in (MessageKind.WEEKLY_DIGEST, MessageKind.BOARD_SUMMARY):
+            raise NotFound(f"{message.kind} names no case and is not a digest")
+        board = message.audience is Audience.BOARD_CHANNEL
+        channel = s.settings.board_summary_channel_id if board else s.settings.escalation_channel_id
+        found = await digests.digest_for_message(
+            uow=s.uow(),
+            digest_id=message.subject_id,
+            now=s.now(),
+            recipients=(f"channel:{channel}",),
+            unit_of=s.directory.unit_of,
+        )
+        card = board_summary(found) if isinstance(found, digests.BoardSummary) else weekly_digest(found)
         service_url = await self._service_url()
         await self._throttle(s.settings.home_tenant, channel)
         await self.connector.start_channel_thread(service_url, channel, s.settings.home_tenant, card_message(card))
@@ -667,11 +711,16 @@ class Dispatcher:
                 | MessageKind.ACTION_ESCALATED
             ):
                 raise NotFound("an action's card is rendered from the action, not the case")
+            case MessageKind.WEEKLY_DIGEST | MessageKind.BOARD_SUMMARY:
+                raise NotFound("a digest is rendered from the figures, not a case")
+            case MessageKind.RETENTION_REVIEW_DUE:
+                raise NotFound("a retention review is rendered from the case's retention, not its content")
 
     async def _post_in_case_thread(self, item: outbox_store.ClaimedMessage) -> None:
         """A reply in the case thread. The parameters card is one reply, updated in place at each revision."""
         s = self.services
         message = item.message
+        assert message.case_id is not None  # only a digest has no case (see _send)
         thread = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
         if thread is None:
             raise NotReady("the case thread has not been started yet")
@@ -704,7 +753,7 @@ class Dispatcher:
         """The notice for the lead reviewer: whom a one-to-one message did not reach, and which message."""
         person_id = item.message.person_id
         blocked = None
-        if person_id is not None:
+        if person_id is not None and item.message.case_id is not None:
             blocked = await outbox_store.blocked_message(
                 self.services.engine, case_id=item.message.case_id, person_id=person_id, before_id=item.id
             )
@@ -730,7 +779,7 @@ class Dispatcher:
     async def _online_meeting(self, message: OutboundMessage) -> None:
         """Create the Teams meeting through Microsoft Graph where that is configured; otherwise nothing to do
         (the meeting card always offers the calendar invitation)."""
-        if self.online_meetings is None:
+        if self.online_meetings is None or message.case_id is None:
             return
         await self.online_meetings.create_or_update(message.case_id)
 
@@ -760,6 +809,8 @@ def _lane(message: OutboundMessage) -> tuple[str, str]:
     """Which conversation a message goes to, as far as the row tells: a person's chat or the case's thread."""
     if message.audience is Audience.PERSON and message.person_id is not None:
         return ("person", message.person_id)
+    if message.case_id is None:
+        return ("digest", str(message.subject_id))
     return ("case", str(message.case_id))
 
 

@@ -1,5 +1,6 @@
 """Scheduled work, in its own loop: reminders to contributors, partners and action owners, and the escalation of
-overdue actions to the working group (safe on many instances)."""
+overdue actions to the working group, the working group's weekly digest and the board's quarterly summary (safe on many
+instances)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.services import Services
-from debrief import action_reminders, reminders
+from debrief import action_reminders, digests, reminders, retention
+from debrief.permissions import Role
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,26 @@ async def run_scheduler(
                 now=services.now(),
                 rules=settings.action_reminders,
                 working_group=f"channel:{settings.escalation_channel_id}",
+            ),
+        ),
+        (
+            "digest",
+            lambda: digests.send_due_digests(uow=services.uow, now=services.now()),
+        ),
+        # Closing finished cases queues nothing; the retention round then sends the cards whose review is due.
+        (
+            "case closure",
+            lambda: retention.close_finished_cases(
+                uow=services.uow, now=services.now(), years=settings.retention_years
+            ),
+        ),
+        (
+            "retention review",
+            lambda: retention.send_due_reviews(
+                uow=services.uow,
+                now=services.now(),
+                information_managers=services.directory.people_with(Role.INFORMATION_MANAGER),
+                rules=settings.action_reminders,
             ),
         ),
     )

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from debrief.action_reminders import ReminderRules
 from debrief.learning import MAX_DUE_WORKING_DAYS
 from debrief.model import NominationRules
 from debrief.parameters import AGENCIES
 from debrief.permissions import Role
+from debrief.retention import DEFAULT_RETENTION_YEARS
 from storage.database import DEFAULT_DATABASE_URL
 
 
@@ -38,6 +40,7 @@ GRAPH_ROLE_GROUPS: tuple[tuple[str, Role], ...] = (
 )
 """The setting that names each role's Entra ID group (by object id); only the review team's is required."""
 
+MAX_RETENTION_YEARS = 100
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _WHOLE = re.compile(r"[0-9]{1,4}")
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
@@ -125,11 +128,27 @@ class Settings:
     DEBRIEF_ESCALATE_AFTER_WORKING_DAYS, DEBRIEF_ACTION_HOURS)."""
     working_group_channel_id: str = ""
     """Where overdue actions are escalated; the review team's channel unless DEBRIEF_WORKING_GROUP_CHANNEL_ID says."""
+    retention_years: int = DEFAULT_RETENTION_YEARS
+    """Years from a case's closure to its retention review (DEBRIEF_RETENTION_YEARS; MoPI's common minimum, 6)."""
+    board_channel_id: str = ""
+    """Where the homicide prevention board's quarterly summary goes (DEBRIEF_BOARD_CHANNEL_ID); the working group's
+    channel unless set."""
+    sso_metadata_url: str = ""
+    """The dashboard tab's Teams SSO: the OpenID metadata whose keys sign the tokens (DEBRIEF_SSO_METADATA_URL;
+    Microsoft's v2.0 metadata for the app's tenant unless set). Empty in anonymous mode, which has no Entra ID."""
+    sso_app_id_uri: str = ""
+    """The app id URI a tab's token may be for, besides the app id (DEBRIEF_SSO_APP_ID_URI;
+    api://<public host>/<app id> unless set). Empty in anonymous mode."""
 
     @property
     def escalation_channel_id(self) -> str:
         """The working group's channel, or the review team's where none is set."""
         return self.working_group_channel_id or self.review_team_channel_id
+
+    @property
+    def board_summary_channel_id(self) -> str:
+        """The board's channel, or the working group's where none is set."""
+        return self.board_channel_id or self.escalation_channel_id
 
     @property
     def home_tenant(self) -> str:
@@ -249,6 +268,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     tenant_sends = _number(env, "DEBRIEF_TENANT_SENDS_PER_S", "50", low=1, high=1000, unit="sends per second")
     action_reminders = _action_reminders(env)
     working_group_channel = env.get("DEBRIEF_WORKING_GROUP_CHANNEL_ID", "").strip() or review_channel
+    retention_years = _retention_years(env)
+    board_channel = env.get("DEBRIEF_BOARD_CHANNEL_ID", "").strip() or working_group_channel
+    sso_metadata_url, sso_app_id_uri = _sso(env, app_id=app_id, tenants=tenants, home=app_tenant_id, public=public_url)
 
     return Settings(
         host=host,
@@ -277,6 +299,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         online_meetings=online_meetings,
         action_reminders=action_reminders,
         working_group_channel_id=working_group_channel,
+        retention_years=retention_years,
+        board_channel_id=board_channel,
+        sso_metadata_url=sso_metadata_url,
+        sso_app_id_uri=sso_app_id_uri,
     )
 
 
@@ -322,6 +348,34 @@ def _graph_settings(env: Mapping[str, str], *, app_id: str, app_password: str, t
         refresh_minutes=_number(env, "DEBRIEF_GRAPH_REFRESH_MINUTES", "15", low=1, high=1440, unit="minutes"),
         ca_file=connection.ca_file,
     )
+
+
+def _sso(env: Mapping[str, str], *, app_id: str, tenants: frozenset[str], home: str, public: str) -> tuple[str, str]:
+    """The dashboard tab's Teams SSO: where the signing keys are published, and the app id URI; none anonymously."""
+    if not app_id:
+        return "", ""
+    tenant = home or sorted(tenants)[0]
+    metadata = env.get("DEBRIEF_SSO_METADATA_URL", "").strip() or (
+        f"https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
+    )
+    parsed = urlsplit(metadata)
+    loopback = parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    if not (parsed.scheme == "https" or loopback) or not parsed.hostname:
+        raise SettingsError(
+            "DEBRIEF_SSO_METADATA_URL must be an https:// address (http:// only on this machine, for tests), for "
+            f"example https://login.microsoftonline.com/<tenant id>/v2.0/.well-known/openid-configuration; not "
+            f"{metadata!r}."
+        )
+    app_id_uri = env.get("DEBRIEF_SSO_APP_ID_URI", "").strip().rstrip("/") or (
+        f"api://{urlsplit(public).hostname}/{app_id}"
+    )
+    host, _, path = app_id_uri.removeprefix("api://").partition("/")
+    if not app_id_uri.startswith("api://") or not host or not path.endswith(app_id):
+        raise SettingsError(
+            "DEBRIEF_SSO_APP_ID_URI must be the app id URI of the bot's app registration, as Teams SSO needs it: "
+            f"api://<the bot's public host>/{app_id}; not {app_id_uri!r}."
+        )
+    return metadata, app_id_uri
 
 
 def _online_meetings_wanted(env: Mapping[str, str]) -> bool:
@@ -463,6 +517,17 @@ def _action_reminders(env: Mapping[str, str]) -> ReminderRules:
     return ReminderRules(
         before=tuple(sorted(set(before), reverse=True)), escalate_after=int(raw_escalate), start=start, end=end
     )
+
+
+def _retention_years(env: Mapping[str, str]) -> int:
+    """DEBRIEF_RETENTION_YEARS: whole years from closure to the retention review, 1 to 100 (default 6)."""
+    raw = env.get("DEBRIEF_RETENTION_YEARS", "").strip() or str(DEFAULT_RETENTION_YEARS)
+    if not (_WHOLE.fullmatch(raw) and 1 <= int(raw) <= MAX_RETENTION_YEARS):
+        raise SettingsError(
+            "DEBRIEF_RETENTION_YEARS is how many years after a case closes its retention review falls due: a whole "
+            f"number from 1 to {MAX_RETENTION_YEARS} (the common minimum is {DEFAULT_RETENTION_YEARS}), not {raw!r}."
+        )
+    return int(raw)
 
 
 def _clock_time(text: str) -> time | None:

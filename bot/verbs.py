@@ -387,4 +387,11 @@ async def invite_contributors(call: VerbCall) -> Card:
 
 
 # Each part of the process keeps its verbs in its own module; importing them registers them in VERBS.
-from bot import verbs_actions, verbs_chronology, verbs_meetings, verbs_outcomes, verbs_partners  # noqa: E402, F401
+from bot import (  # noqa: E402, F401
+    verbs_actions,
+    verbs_chronology,
+    verbs_meetings,
+    verbs_outcomes,
+    verbs_partners,
+    verbs_retention,
+)

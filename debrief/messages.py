@@ -61,9 +61,15 @@ class MessageKind(StrEnum):
     """Tell the working group's channel that an action (`subject_id`) is overdue, for them to follow up."""
     CHRONOLOGY_DOCUMENT = "chronology.document"
     """Send the Word chronology, one to one, to the member of the review team who asked for it."""
+    RETENTION_REVIEW_DUE = "retention.review_due"
+    """Send an information manager, one to one, the retention card of a case whose review has fallen due."""
     DELIVERY_BLOCKED = "delivery.blocked"
     """Tell the case thread (the lead reviewer) that a one-to-one message could not be delivered because its
     recipient has blocked or removed the bot; `person_id` is that recipient. Never sent one to one."""
+    WEEKLY_DIGEST = "digest.weekly"
+    """The working group's weekly digest (`subject_id` is the digest; no case): overdue actions, cases waiting."""
+    BOARD_SUMMARY = "digest.board_summary"
+    """The board's quarterly summary (`subject_id` is the digest; no case): aggregated, anonymised figures only."""
 
 
 class Audience(StrEnum):
@@ -76,13 +82,16 @@ class Audience(StrEnum):
     """A reply in the case's actions thread (a post of its own in the review team's channel)."""
     WORKING_GROUP_CHANNEL = "working_group_channel"
     """A post of its own in the working group's channel (DEBRIEF_WORKING_GROUP_CHANNEL_ID)."""
+    BOARD_CHANNEL = "board_channel"
+    """A post of its own in the homicide prevention board's channel (DEBRIEF_BOARD_CHANNEL_ID)."""
 
 
 @dataclass(frozen=True)
 class OutboundMessage:
     kind: MessageKind
-    case_id: int
+    case_id: int | None
+    """The case it is about; None only for a message about no one case (a digest)."""
     audience: Audience
     person_id: str | None = None
     subject_id: int | None = None
-    """What the message is about within the case, where the kind needs it (an action's id)."""
+    """What the message is about within the case, where the kind needs it (an action's id), or the digest."""

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from debrief.errors import DebriefError, InvalidInput
+from debrief.errors import DebriefError, InvalidInput, NotFound
 from debrief.fields import choice, parse_date, parse_time
 
 LONDON = ZoneInfo("Europe/London")
@@ -251,6 +251,27 @@ class TriageDecision:
     merged_into_case_number: str | None = None
 
 
+class LegalHoldKind(StrEnum):
+    """Why a case must be kept whatever its review says: erasure waits until the hold is lifted."""
+
+    LIVE_PROCEEDINGS = "live_proceedings"
+    STATUTORY_REVIEW = "statutory_review"
+
+    @property
+    def label(self) -> str:
+        return "Live proceedings" if self is LegalHoldKind.LIVE_PROCEEDINGS else "Statutory review"
+
+
+@dataclass(frozen=True)
+class LegalHold:
+    """A legal hold on a case (criminal proceedings or a statutory review still live): it blocks erasure."""
+
+    kind: LegalHoldKind
+    details: str
+    placed_by: Person
+    placed_at: datetime
+
+
 @dataclass
 class Case:
     """A nominated incident and where it stands in the debrief process."""
@@ -266,6 +287,13 @@ class Case:
     merged_into_id: int | None = None
     version: int = 1
     """Bumped by storage on every save; a stale version means someone else changed the case meanwhile."""
+    closed_at: datetime | None = None
+    """When the process finished with it (see debrief.retention): its retention review is counted from then."""
+    review_due: date | None = None
+    """When the information manager reviews whether it is still needed for a policing purpose (MoPI)."""
+    legal_hold: LegalHold | None = None
+    erased_at: datetime | None = None
+    """Set on the tombstone left by erasure; storage refuses to read an erased case as a Case (CaseErased)."""
 
     @property
     def final_decision(self) -> TriageDecision | None:
@@ -341,6 +369,19 @@ class Case:
             case TriageOutcome.INFORMATION_PROVIDED:
                 raise ValueError("an answer is recorded with answer_information_request, not as a decision")
         self.decisions.append(decision)
+
+
+class CaseErased(NotFound):
+    """The case's content was erased after its retention review: only its number, dates and audit trail remain."""
+
+    def __init__(self, case_number: str, erased_at: datetime) -> None:
+        self.case_number = case_number
+        self.erased_at = erased_at
+        day = erased_at.astimezone(LONDON).strftime("%d %B %Y").lstrip("0")
+        super().__init__(
+            f"{case_number} was erased on {day} after its retention review. Only its case number, its dates and the "
+            "audit trail are kept, so there is nothing of it to show or change."
+        )
 
 
 class AlreadyTriaged(DebriefError):

@@ -6,7 +6,7 @@ import builtins
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol, Self
 
-from debrief.audit import AuditRecord
+from debrief.audit import AuditEntry, AuditFilter, AuditRecord
 from debrief.messages import OutboundMessage
 from debrief.model import Case, Person
 
@@ -15,10 +15,14 @@ if TYPE_CHECKING:
     from debrief.chronology import ChronologyEntry, ChronologyLock
     from debrief.consent import ConsentRecord
     from debrief.contributors import Contributor
+    from debrief.digests import Digest, DigestKind
+    from debrief.disclosure import DocumentDelivery, EntryVersion, OutcomeRecord
     from debrief.learning import Action, LearningPoint, Outcome, Recommendation, SignOff
     from debrief.meetings import Meeting
+    from debrief.oversight import ActionRecord, ActionTally, CaseMilestones, TallyBy, ThemeTally
     from debrief.parameters import ParametersRevision
     from debrief.partners import PartnerInvitation, PartnerSummary
+    from debrief.retention import Holding, RetentionDecision
 
 
 class CaseRepository(Protocol):
@@ -214,9 +218,131 @@ class ChronologyRepository(Protocol):
         ...
 
 
+class DisclosureRepository(Protocol):
+    """Read only: what a disclosure bundle needs beyond what the working repositories return (earlier revisions,
+    every version, removed items, deliveries and the audit trail)."""
+
+    async def parameter_revisions(self, case_id: int) -> list[ParametersRevision]:
+        """Every revision of the parameters, oldest first."""
+        ...
+
+    async def consents(self, case_id: int) -> list[ConsentRecord]:
+        """Every answer of the SIO, oldest first."""
+        ...
+
+    async def partner_summaries(self, case_id: int) -> list[PartnerSummary]:
+        """Every approved revision of the partner summary, oldest first."""
+        ...
+
+    async def entry_versions(self, case_id: int) -> list[EntryVersion]:
+        """Every version of every chronology entry of the case (withdrawn ones too), by entry then version."""
+        ...
+
+    async def outcome_items(self, case_id: int) -> OutcomeRecord:
+        """Every learning point, recommendation and action (removed ones too, with who removed them and when), in
+        the order added, and every request for the SIO's sign-off, oldest first."""
+        ...
+
+    async def document_deliveries(self, case_id: int) -> list[DocumentDelivery]:
+        """Every single-use link or file offer made for one of the case's documents, in the order made."""
+        ...
+
+    async def audit_records(self, case_id: int) -> list[AuditRecord]:
+        """Every audit record of the case, in the order written."""
+        ...
+
+    async def case_id(self, case_number: str) -> int | None:
+        """The id of the case with this number, its content erased or not (an erased case's bundle still holds its
+        audit trail)."""
+        ...
+
+
+class OversightRepository(Protocol):
+    """Read only, light columns: what the oversight figures count (dates, statuses, themes, owners' ids), never case
+    text or names beyond an action's own description."""
+
+    async def milestones(self) -> list[CaseMilestones]:
+        """Every case (erased ones as their tombstone), with the dates each step was reached, by case id."""
+        ...
+
+    async def action_tallies(self, *, today: date, by: TallyBy) -> builtins.list[ActionTally]:
+        """Circulated, current actions of cases not erased, counted by status and owner (or theme), with how many of
+        each are overdue (not final and due before `today`)."""
+        ...
+
+    async def action_records(self, *, open_only: bool) -> builtins.list[ActionRecord]:
+        """Circulated, current actions of cases not erased (only those not final, if `open_only`), by case and id."""
+        ...
+
+    async def learning_tallies(self, *, starts: builtins.list[datetime]) -> builtins.list[ThemeTally]:
+        """Agreed learning points (current, and recorded before their outcome was circulated) of cases not erased, by
+        theme and period: period i runs from starts[i] up to starts[i + 1] (the last one without end); points
+        before starts[0] are not counted."""
+        ...
+
+
+class DigestRepository(Protocol):
+    """The digests sent, one per kind and period (a unique key): recorded with their outbox row."""
+
+    async def add(self, digest: Digest) -> Digest:
+        """Record a digest, giving it its id; one already recorded for its kind and period is a ConcurrentChange."""
+        ...
+
+    async def get(self, digest_id: int) -> Digest | None: ...
+
+    async def find(self, kind: DigestKind, period: str) -> Digest | None: ...
+
+
+class RetentionRepository(Protocol):
+    """Closure, review and erasure of cases (MoPI), and each case's retention history."""
+
+    async def closing_candidates(self) -> builtins.list[int]:
+        """Cases not closed (nor erased) that may have finished: declined or merged at triage, or accepted with
+        the learning and actions approved as they stand and no action still to do."""
+        ...
+
+    async def due_for_review(self, *, today: date) -> builtins.list[int]:
+        """Closed cases, not erased, whose review date has come and whose card has not yet gone out for that date."""
+        ...
+
+    async def add_notice(self, case_id: int, review_due: date, sent_at: datetime) -> None:
+        """Record that the review card went out for this review date; a second time is a ConcurrentChange."""
+        ...
+
+    async def decisions(self, case_id: int) -> builtins.list[RetentionDecision]:
+        """The case's retention history, oldest first."""
+        ...
+
+    async def add_decision(self, case_id: int, decision: RetentionDecision) -> None: ...
+
+    async def holdings(self, case_id: int) -> tuple[Holding, ...]:
+        """What is held about the case, by kind and count (never content)."""
+        ...
+
+    async def erase(self, case: Case, *, at: datetime) -> tuple[Holding, ...]:
+        """Remove the case's content everywhere, leaving its tombstone (number, status, dates) and its audit trail;
+        returns what was removed, by kind and count. ConcurrentChange unless the case is still at `case.version`,
+        not erased and not held (its version is then counted up)."""
+        ...
+
+
 class AuditLog(Protocol):
+    """Append-only and hash-chained (storage chains each record onto the one before at commit)."""
+
     def add(self, record: AuditRecord, *, case: Case | None = None) -> None:
         """Queue a record for this transaction; a new case's id is filled in when the case is stored."""
+        ...
+
+    async def search(
+        self, where: AuditFilter, *, offset: int = 0, limit: int | None = None
+    ) -> builtins.list[AuditEntry]:
+        """Committed records that match, newest first, each with its case's number."""
+        ...
+
+    async def count(self, where: AuditFilter) -> int: ...
+
+    async def case_id(self, case_number: str) -> int | None:
+        """The id of the case with this number, erased or not (the log outlives a case's content)."""
         ...
 
 
@@ -258,10 +384,22 @@ class UnitOfWork(Protocol):
     def actions(self) -> ActionRepository: ...
 
     @property
+    def disclosure(self) -> DisclosureRepository: ...
+
+    @property
+    def retention(self) -> RetentionRepository: ...
+
+    @property
     def audit(self) -> AuditLog: ...
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def oversight(self) -> OversightRepository: ...
+
+    @property
+    def digests(self) -> DigestRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     Time,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -82,6 +83,16 @@ cases = Table(
     Column("lead_reviewer_name", String(200)),
     Column("merged_into_id", Id, ForeignKey("cases.id")),
     Column("version", Integer, nullable=False, default=1),
+    # Retention (MoPI review): when the case closed, when its review falls due, when its content was erased, and any
+    # legal hold that blocks erasure.
+    Column("closed_at", UtcDateTime()),
+    Column("review_due", Date),
+    Column("erased_at", UtcDateTime()),
+    Column("legal_hold_kind", String(30)),
+    Column("legal_hold_details", Text),
+    Column("legal_hold_by_id", String(64)),
+    Column("legal_hold_by_name", String(200)),
+    Column("legal_hold_at", UtcDateTime()),
 )
 
 triage_decisions = Table(
@@ -326,6 +337,8 @@ learning_points = Table(
     Column("removed_by_id", String(64)),
     Column("removed_by_name", String(200)),
     Index("ix_learning_points_case_id_id", "case_id", "id"),
+    # The oversight figures count agreed learning by theme and quarter (a covering index).
+    Index("ix_learning_points_case_id_removed_at", "case_id", "removed_at", "recorded_at", "theme"),
 )
 
 recommendations = Table(
@@ -375,6 +388,10 @@ actions = Table(
     Index("ix_actions_case_id_id", "case_id", "id"),
     Index("ix_actions_owner_id", "owner_id"),
     Index("ix_actions_due", "due"),
+    # The oversight figures count actions by status and owner, and by status and theme: covering indexes, so the
+    # counts read neither the table nor sort (measured: half the time on 20,000 actions).
+    Index("ix_actions_status_owner_id", "status", "owner_id", "case_id", "removed_at", "created_at", "due"),
+    Index("ix_actions_status_theme", "status", "theme", "case_id", "removed_at", "created_at", "due"),
 )
 
 action_requests = Table(
@@ -429,6 +446,36 @@ document_links = Table(
     Column("used_at", UtcDateTime()),
 )
 
+retention_decisions = Table(
+    "retention_decisions",
+    metadata,
+    # Every retention decision on a case, with its rationale (MoPI; DPA 2018 s62). Kept after erasure: it holds no
+    # case content, and an erasure says what it removed only by kind and count.
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("review_due_before", Date),
+    Column("review_due_after", Date),
+    Column("hold_kind", String(30)),
+    # {kind: count} of what an erasure removed.
+    Column("erased", JSON(none_as_null=True)),
+    Column("decided_by_id", String(64), nullable=False),
+    Column("decided_by_name", String(200), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Index("ix_retention_decisions_case_id_id", "case_id", "id"),
+)
+
+retention_notices = Table(
+    "retention_notices",
+    metadata,
+    # One row per review date whose card went to the information managers: the primary key makes it happen once.
+    Column("case_id", Id, ForeignKey("cases.id"), primary_key=True),
+    Column("review_due", Date, primary_key=True),
+    Column("sent_at", UtcDateTime(), nullable=False),
+)
+
+
 audit_log = Table(
     "audit_log",
     metadata,
@@ -443,7 +490,12 @@ audit_log = Table(
     Column("case_id", BigInteger().with_variant(Integer(), "sqlite")),
     Column("justification", Text),
     Column("recipients", JSON, nullable=False),
+    # sha256 (hex) of the previous record's chain_hash and this record (debrief.audit.chain_hash): tamper-evident.
+    Column("chain_hash", String(64), nullable=False),
     Index("ix_audit_log_case_id_at", "case_id", "at"),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_actor_id_at", "actor_id", "at"),
+    Index("ix_audit_log_category_at", "category", "at"),
 )
 
 outbox = Table(
@@ -452,7 +504,8 @@ outbox = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("kind", String(40), nullable=False),
-    Column("case_id", Id, ForeignKey("cases.id"), nullable=False),
+    # NULL for a message about no one case (a digest: `subject_id` is its row in `digests`).
+    Column("case_id", Id, ForeignKey("cases.id")),
     Column("audience", String(30), nullable=False),
     Column("person_id", String(64)),
     Column("subject_id", Id),
@@ -464,6 +517,19 @@ outbox = Table(
     Column("last_error", String(500)),
     Column("sent_at", UtcDateTime()),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+digests = Table(
+    "digests",
+    metadata,
+    # One weekly digest per week and one board summary per quarter: the unique key makes each happen once.
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("period", String(20), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    # False when there was nothing to report: recorded so the period is not looked at again, but no message sent.
+    Column("reported", Boolean, nullable=False),
+    UniqueConstraint("kind", "period", name="uq_digests_kind_period"),
 )
 
 processed_activities = Table(

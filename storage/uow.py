@@ -5,16 +5,31 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from dataclasses import asdict, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Self
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy import case as when_then
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.sqltypes import NullType
 
 from debrief.actions import ActionRequest, RequestKind, RequestState
-from debrief.audit import AuditRecord
+from debrief.audit import AuditCategory, AuditEntry, AuditFilter, AuditOutcome, AuditRecord
 from debrief.chronology import (
     ChronologyEntry,
     ChronologyLock,
@@ -28,6 +43,8 @@ from debrief.chronology import (
 )
 from debrief.consent import ConsentAnswer, ConsentRecord
 from debrief.contributors import Contributor
+from debrief.digests import Digest, DigestKind
+from debrief.disclosure import DocumentDelivery, EntryVersion, Kept, OutcomeRecord, Removal
 from debrief.errors import AlreadyProcessed, ConcurrentChange, DuplicateIncident
 from debrief.learning import (
     Action,
@@ -44,24 +61,30 @@ from debrief.learning import (
 from debrief.meetings import Meeting
 from debrief.messages import OutboundMessage
 from debrief.model import (
+    LONDON,
     Case,
+    CaseErased,
     CaseStatus,
     Harm,
     IncidentContext,
+    LegalHold,
+    LegalHoldKind,
     Nomination,
     OffenceType,
     Person,
     TriageDecision,
     TriageOutcome,
 )
+from debrief.oversight import ActionRecord, ActionTally, CaseMilestones, TallyBy, ThemeTally
 from debrief.parameters import ParallelProcess, Parameters, ParametersRevision
 from debrief.partners import InvitationStatus, PartnerInvitation, PartnerSummary
+from debrief.retention import DecisionKind, Holding, HoldingKind, RetentionDecision, holdings_of
+from storage import audit_chain
 from storage import tables as t
 
 # Built once: compiling a statement per call was a measurable share of a submit's CPU (see make bench).
 _INSERT_CASE = insert(t.cases)
 _INSERT_DECISION = insert(t.triage_decisions)
-_INSERT_AUDIT = insert(t.audit_log)
 _INSERT_OUTBOX = insert(t.outbox)
 _INSERT_PROCESSED = insert(t.processed_activities)
 _INSERT_PARAMETERS = insert(t.case_parameters)
@@ -117,8 +140,12 @@ class SqlUnitOfWork:
         self.meetings = SqlMeetingRepository(self)
         self.outcomes = SqlOutcomeRepository(self)
         self.actions = SqlActionRepository(self)
+        self.disclosure = SqlDisclosureRepository(self)
+        self.retention = SqlRetentionRepository(self)
         self.audit = SqlAuditLog(self)
         self.outbox = SqlOutbox(self)
+        self.oversight = SqlOversightRepository(self)
+        self.digests = SqlDigestRepository(self)
 
     async def __aenter__(self) -> Self:
         self._connection = await self._engine.connect()
@@ -146,7 +173,6 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         """Commit the change with its audit, outbox and activity rows; a re-delivered activity fails here."""
-        await self.audit.flush()
         await self.outbox.flush()
         try:
             if self._mark and self.activity_key:
@@ -158,6 +184,9 @@ class SqlUnitOfWork:
                         "processed_at": datetime.now(UTC),
                     },
                 )
+            # The audit records go last: chaining them holds the chain's lock only until the commit just after, and a
+            # replayed activity is turned away before it waits for that lock (no deadlock, no gap in the ids).
+            await self.audit.flush()
             await self.connection.commit()
         except IntegrityError:
             await self._raise_if_replayed()
@@ -239,6 +268,7 @@ class SqlCaseRepository:
                 lead_reviewer_name=case.lead_reviewer.name if case.lead_reviewer else None,
                 merged_into_id=case.merged_into_id,
                 version=version + 1,
+                **_retention_values(case),
             )
         )
         if result.rowcount != 1:
@@ -277,6 +307,8 @@ class SqlCaseRepository:
         row = (await connection.execute(select(t.cases).where(condition))).first()
         if row is None:
             return None
+        if row.erased_at is not None:
+            raise CaseErased(row.case_number, row.erased_at)
         decisions = (
             await connection.execute(
                 select(t.triage_decisions)
@@ -309,7 +341,33 @@ def _case_row(case: Case) -> dict[str, Any]:
         "lead_reviewer_id": case.lead_reviewer.user_id if case.lead_reviewer else None,
         "lead_reviewer_name": case.lead_reviewer.name if case.lead_reviewer else None,
         "merged_into_id": case.merged_into_id,
+        **_retention_values(case),
     }
+
+
+def _retention_values(case: Case) -> dict[str, Any]:
+    """The case's closure, review date and legal hold (erasure is written by the retention repository)."""
+    hold = case.legal_hold
+    return {
+        "closed_at": case.closed_at,
+        "review_due": case.review_due,
+        "legal_hold_kind": hold.kind.value if hold else None,
+        "legal_hold_details": hold.details if hold else None,
+        "legal_hold_by_id": hold.placed_by.user_id if hold else None,
+        "legal_hold_by_name": hold.placed_by.name if hold else None,
+        "legal_hold_at": hold.placed_at if hold else None,
+    }
+
+
+def _legal_hold_from_row(row: Row[Any]) -> LegalHold | None:
+    if row.legal_hold_kind is None:
+        return None
+    return LegalHold(
+        kind=LegalHoldKind(row.legal_hold_kind),
+        details=row.legal_hold_details or "",
+        placed_by=Person(row.legal_hold_by_id or "", row.legal_hold_by_name or ""),
+        placed_at=row.legal_hold_at,
+    )
 
 
 def _person(user_id: str | None, name: str | None) -> Person | None:
@@ -339,6 +397,9 @@ def _case_from_row(row: Row[Any], decisions: Sequence[Row[Any]]) -> Case:
         lead_reviewer=_person(row.lead_reviewer_id, row.lead_reviewer_name),
         merged_into_id=row.merged_into_id,
         version=row.version,
+        closed_at=row.closed_at,
+        review_due=row.review_due,
+        legal_hold=_legal_hold_from_row(row),
         decisions=[
             TriageDecision(
                 outcome=TriageOutcome(d.outcome),
@@ -364,22 +425,7 @@ class SqlParametersRepository:
                 select(t.case_parameters).where(c.case_id == case_id).order_by(c.revision.desc()).limit(1)
             )
         ).first()
-        if row is None:
-            return None
-        return ParametersRevision(
-            revision=row.revision,
-            parameters=Parameters(
-                look_back_from=row.look_back_from,
-                look_back_to=row.look_back_to,
-                subjects=tuple(row.subjects),
-                agencies=tuple(row.agencies),
-                questions=tuple(row.questions),
-                parallel_processes=frozenset(ParallelProcess(p) for p in row.parallel_processes),
-            ),
-            set_by=Person(row.set_by_id, row.set_by_name),
-            set_at=row.set_at,
-            changed=tuple(row.changed),
-        )
+        return _revision_from_row(row) if row is not None else None
 
     async def add(self, case_id: int, revision: ParametersRevision) -> None:
         """A second writer of the same revision number fails on the primary key: ConcurrentChange."""
@@ -407,6 +453,23 @@ class SqlParametersRepository:
             raise ConcurrentChange(f"parameters of case {case_id} changed while this action ran") from None
 
 
+def _revision_from_row(row: Row[Any]) -> ParametersRevision:
+    return ParametersRevision(
+        revision=row.revision,
+        parameters=Parameters(
+            look_back_from=row.look_back_from,
+            look_back_to=row.look_back_to,
+            subjects=tuple(row.subjects),
+            agencies=tuple(row.agencies),
+            questions=tuple(row.questions),
+            parallel_processes=frozenset(ParallelProcess(p) for p in row.parallel_processes),
+        ),
+        set_by=Person(row.set_by_id, row.set_by_name),
+        set_at=row.set_at,
+        changed=tuple(row.changed),
+    )
+
+
 class SqlConsentRepository:
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
@@ -418,9 +481,7 @@ class SqlConsentRepository:
                 select(t.case_consents).where(c.case_id == case_id).order_by(c.id.desc()).limit(1)
             )
         ).first()
-        if row is None:
-            return None
-        return ConsentRecord(ConsentAnswer(row.answer), Person(row.by_id, row.by_name), row.at, row.text)
+        return _consent_from_row(row) if row is not None else None
 
     async def add(self, case_id: int, record: ConsentRecord) -> None:
         await self._uow.connection.execute(
@@ -434,6 +495,10 @@ class SqlConsentRepository:
                 "text": record.text,
             },
         )
+
+
+def _consent_from_row(row: Row[Any]) -> ConsentRecord:
+    return ConsentRecord(ConsentAnswer(row.answer), Person(row.by_id, row.by_name), row.at, row.text)
 
 
 class SqlContributorRepository:
@@ -792,14 +857,7 @@ class SqlPartnerRepository:
                 select(t.partner_summaries).where(c.case_id == case_id).order_by(c.revision.desc()).limit(1)
             )
         ).first()
-        if row is None:
-            return None
-        return PartnerSummary(
-            text=row.text,
-            approved_by=Person(row.approved_by_id, row.approved_by_name),
-            approved_at=row.approved_at,
-            revision=row.revision,
-        )
+        return _summary_from_row(row) if row is not None else None
 
     async def add_summary(self, case_id: int, summary: PartnerSummary) -> None:
         """Keep a new revision; a second writer of the same revision fails on the primary key: ConcurrentChange."""
@@ -878,6 +936,15 @@ class SqlPartnerRepository:
             )
         ).all()
         return [_invitation_from_row(row) for row in rows]
+
+
+def _summary_from_row(row: Row[Any]) -> PartnerSummary:
+    return PartnerSummary(
+        text=row.text,
+        approved_by=Person(row.approved_by_id, row.approved_by_name),
+        approved_at=row.approved_at,
+        revision=row.revision,
+    )
 
 
 def _invitation_row(invitation: PartnerInvitation) -> dict[str, Any]:
@@ -1299,7 +1366,52 @@ class SqlAuditLog:
             row["outcome"] = record.outcome.value
             rows.append(row)
         self._pending.clear()
-        await self._uow.connection.execute(_INSERT_AUDIT, rows[0] if len(rows) == 1 else rows)
+        await audit_chain.append(self._uow.connection, rows)
+
+    async def search(self, where: AuditFilter, *, offset: int = 0, limit: int | None = None) -> list[AuditEntry]:
+        """Newest first, with each record's case number (kept after the case's content is erased)."""
+        query = (
+            select(*audit_chain.COLUMNS, t.cases.c.case_number)
+            .select_from(t.audit_log.outerjoin(t.cases, t.cases.c.id == t.audit_log.c.case_id))
+            .where(*self._conditions(where))
+            .order_by(t.audit_log.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = (await self._uow.connection.execute(query)).all()
+        return [AuditEntry(row.id, audit_chain.record_from_row(row), row.case_number) for row in rows]
+
+    async def count(self, where: AuditFilter) -> int:
+        query = select(func.count()).select_from(t.audit_log).where(*self._conditions(where))
+        return int((await self._uow.connection.execute(query)).scalar_one())
+
+    async def case_id(self, case_number: str) -> int | None:
+        query = select(t.cases.c.id).where(t.cases.c.case_number == case_number)
+        found: int | None = (await self._uow.connection.execute(query)).scalar_one_or_none()
+        return found
+
+    def _conditions(self, where: AuditFilter) -> list[ColumnElement[bool]]:
+        log = t.audit_log.c
+        conditions: list[ColumnElement[bool]] = []
+        if where.case_id is not None:
+            conditions.append(log.case_id == where.case_id)
+        if where.category is not None:
+            conditions.append(log.category == where.category.value)
+        if where.since is not None:
+            conditions.append(log.at >= where.since)
+        if where.before is not None:
+            conditions.append(log.at < where.before)
+        if where.person is not None:
+            elements = "json_array_elements_text" if self._uow.connection.dialect.name == "postgresql" else "json_each"
+            recipient = getattr(func, elements)(log.recipients).table_valued("value")
+            conditions.append(
+                or_(
+                    log.actor_id == where.person,
+                    exists().select_from(recipient).where(recipient.c.value == where.person),
+                    log.actor_name.icontains(where.person, autoescape=True),
+                )
+            )
+        return conditions
 
 
 class SqlOutbox:
@@ -1444,3 +1556,588 @@ def _request_from_row(row: Row[Any]) -> ActionRequest:
         decided_by=_person(row.decided_by_id, row.decided_by_name),
         decided_at=row.decided_at,
     )
+
+
+class SqlDisclosureRepository:
+    """Read only, for the disclosure bundle: every revision, version and removed item the working repositories
+    leave out, the document deliveries and the case's audit trail."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def parameter_revisions(self, case_id: int) -> list[ParametersRevision]:
+        c = t.case_parameters.c
+        rows = await self._uow.connection.execute(
+            select(t.case_parameters).where(c.case_id == case_id).order_by(c.revision)
+        )
+        return [_revision_from_row(row) for row in rows]
+
+    async def consents(self, case_id: int) -> list[ConsentRecord]:
+        c = t.case_consents.c
+        rows = await self._uow.connection.execute(select(t.case_consents).where(c.case_id == case_id).order_by(c.id))
+        return [_consent_from_row(row) for row in rows]
+
+    async def partner_summaries(self, case_id: int) -> list[PartnerSummary]:
+        c = t.partner_summaries.c
+        rows = await self._uow.connection.execute(
+            select(t.partner_summaries).where(c.case_id == case_id).order_by(c.revision)
+        )
+        return [_summary_from_row(row) for row in rows]
+
+    async def entry_versions(self, case_id: int) -> list[EntryVersion]:
+        """Every kept version, rebuilt from its snapshot; the entry's case, contributor and recording time never
+        change, so they are read from the entry itself."""
+        e, v = t.chronology_entries.c, t.chronology_entry_versions.c
+        rows = await self._uow.connection.execute(
+            select(
+                v.entry_id,
+                v.version,
+                v.changed_at,
+                v.changed_by_id,
+                v.changed_by_name,
+                v.snapshot,
+                e.case_id,
+                e.contributor_id,
+                e.contributor_name,
+                e.recorded_at,
+            )
+            .join(t.chronology_entries, e.id == v.entry_id)
+            .where(e.case_id == case_id)
+            .order_by(v.entry_id, v.version)
+        )
+        return [
+            EntryVersion(
+                entry=_entry_from_snapshot(row),
+                changed_by=Person(row.changed_by_id, row.changed_by_name),
+                changed_at=row.changed_at,
+            )
+            for row in rows
+        ]
+
+    async def outcome_items(self, case_id: int) -> OutcomeRecord:
+        connection = self._uow.connection
+        lp, r, a, s = t.learning_points.c, t.recommendations.c, t.actions.c, t.outcome_sign_offs.c
+        learning = await connection.execute(select(t.learning_points).where(lp.case_id == case_id).order_by(lp.id))
+        recommendations = await connection.execute(select(t.recommendations).where(r.case_id == case_id).order_by(r.id))
+        actions = await connection.execute(select(t.actions).where(a.case_id == case_id).order_by(a.id))
+        sign_offs = await connection.execute(
+            select(t.outcome_sign_offs).where(s.case_id == case_id).order_by(s.outcome_version)
+        )
+        return OutcomeRecord(
+            learning=tuple(Kept(_learning_point_from_row(row), _removal(row)) for row in learning),
+            recommendations=tuple(Kept(_recommendation_from_row(row), _removal(row)) for row in recommendations),
+            actions=tuple(Kept(_action_from_row(row), _removal(row)) for row in actions),
+            sign_offs=tuple(_sign_off_from_row(row) for row in sign_offs),
+        )
+
+    async def document_deliveries(self, case_id: int) -> list[DocumentDelivery]:
+        c = t.document_links.c
+        rows = await self._uow.connection.execute(
+            select(c.kind, c.requester_id, c.requester_name, c.created_at, c.expires_at, c.used_at)
+            .where(c.case_id == case_id)
+            .order_by(c.created_at, c.token_hash)
+        )
+        return [
+            DocumentDelivery(
+                kind=row.kind,
+                requester=Person(row.requester_id, row.requester_name),
+                created_at=row.created_at,
+                expires_at=row.expires_at,
+                used_at=row.used_at,
+            )
+            for row in rows
+        ]
+
+    async def audit_records(self, case_id: int) -> list[AuditRecord]:
+        c = t.audit_log.c
+        rows = await self._uow.connection.execute(
+            select(
+                c.at,
+                c.actor_id,
+                c.actor_name,
+                c.action,
+                c.category,
+                c.outcome,
+                c.case_id,
+                c.justification,
+                c.recipients,
+            )
+            .where(c.case_id == case_id)
+            .order_by(c.id)
+        )
+        return [
+            AuditRecord(
+                at=row.at,
+                actor_id=row.actor_id,
+                actor_name=row.actor_name,
+                action=row.action,
+                category=AuditCategory(row.category),
+                outcome=AuditOutcome(row.outcome),
+                case_id=row.case_id,
+                justification=row.justification,
+                recipients=tuple(row.recipients),
+            )
+            for row in rows
+        ]
+
+    async def case_id(self, case_number: str) -> int | None:
+        found = await self._uow.connection.execute(select(t.cases.c.id).where(t.cases.c.case_number == case_number))
+        case_id: int | None = found.scalar_one_or_none()
+        return case_id
+
+
+def _removal(row: Row[Any]) -> Removal | None:
+    if row.removed_at is None:
+        return None
+    return Removal(by=Person(row.removed_by_id or "", row.removed_by_name or ""), at=row.removed_at)
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value).astimezone(UTC) if value else None
+
+
+def _entry_from_snapshot(row: Any) -> ChronologyEntry:
+    """One kept version of an entry (`entry_snapshot` read back), from a row of `entry_versions`' select."""
+    snapshot = row.snapshot
+    content, review, risk = snapshot["content"], snapshot["review"], snapshot["content"]["risk_assessment"]
+    return ChronologyEntry(
+        case_id=row.case_id,
+        content=EntryContent(
+            event_date=date.fromisoformat(content["event_date"]),
+            event_time=time.fromisoformat(content["event_time"]) if content["event_time"] else None,
+            precision=_PRECISION[content["precision"]],
+            source_agency=content["source_agency"],
+            source_system=content["source_system"],
+            source_reference=content["source_reference"],
+            contact_type=_CONTACT_TYPE[content["contact_type"]],
+            subjects=tuple(content["subjects"]),
+            summary=content["summary"],
+            information_type=_INFORMATION_TYPE[content["information_type"]],
+            risk_assessment=(
+                RiskAssessment(
+                    tool=risk["tool"],
+                    grade=_RISK_GRADE[risk["grade"]],
+                    assessed_on=date.fromisoformat(risk["assessed_on"]),
+                )
+                if risk
+                else None
+            ),
+            action_and_outcome=content["action_and_outcome"],
+            missed_opportunity=content["missed_opportunity"],
+            missed_opportunity_rationale=content["missed_opportunity_rationale"],
+        ),
+        contributor=Person(row.contributor_id, row.contributor_name),
+        recorded_at=row.recorded_at,
+        id=row.entry_id,
+        version=row.version,
+        updated_at=_moment(snapshot["updated_at"]),
+        withdrawn_at=_moment(snapshot["withdrawn_at"]),
+        review=Review(
+            verified_by=_person(review["verified_by_id"], review["verified_by_name"]),
+            verified_at=_moment(review["verified_at"]),
+            missed_opportunity=review["missed_opportunity"],
+            good_practice=review["good_practice"],
+            themes=tuple(review["themes"]),
+        ),
+    )
+
+
+# --- Retention ------------------------------------------------------------------------------------------------------
+
+ERASED = "[erased]"
+"""What erasure writes into a tombstone's text columns that may not be empty."""
+
+
+def _holding_tables(case_id: int) -> tuple[tuple[HoldingKind, Any, Any], ...]:
+    """(kind, table, which rows are the case's) for everything erasure deletes, in an order that keeps every foreign
+    key satisfied: versions before their entries, requests before their actions."""
+    entries = select(t.chronology_entries.c.id).where(t.chronology_entries.c.case_id == case_id)
+    actions = select(t.actions.c.id).where(t.actions.c.case_id == case_id)
+    return (
+        (HoldingKind.TRIAGE_DECISIONS, t.triage_decisions, t.triage_decisions.c.case_id == case_id),
+        (HoldingKind.PARAMETERS, t.case_parameters, t.case_parameters.c.case_id == case_id),
+        (HoldingKind.CONSENTS, t.case_consents, t.case_consents.c.case_id == case_id),
+        (HoldingKind.CONTRIBUTORS, t.case_contributors, t.case_contributors.c.case_id == case_id),
+        (
+            HoldingKind.CHRONOLOGY_VERSIONS,
+            t.chronology_entry_versions,
+            t.chronology_entry_versions.c.entry_id.in_(entries.scalar_subquery()),
+        ),
+        (HoldingKind.CHRONOLOGY_ENTRIES, t.chronology_entries, t.chronology_entries.c.case_id == case_id),
+        (HoldingKind.CHRONOLOGY_LOCK, t.chronology_locks, t.chronology_locks.c.case_id == case_id),
+        (HoldingKind.PARTNER_SUMMARIES, t.partner_summaries, t.partner_summaries.c.case_id == case_id),
+        (HoldingKind.PARTNER_INVITATIONS, t.partner_invitations, t.partner_invitations.c.case_id == case_id),
+        (HoldingKind.MEETING, t.meetings, t.meetings.c.case_id == case_id),
+        (HoldingKind.SIGN_OFFS, t.outcome_sign_offs, t.outcome_sign_offs.c.case_id == case_id),
+        (HoldingKind.LEARNING_POINTS, t.learning_points, t.learning_points.c.case_id == case_id),
+        (HoldingKind.RECOMMENDATIONS, t.recommendations, t.recommendations.c.case_id == case_id),
+        (
+            HoldingKind.ACTION_REQUESTS,
+            t.action_requests,
+            t.action_requests.c.action_id.in_(actions.scalar_subquery()),
+        ),
+        (HoldingKind.ACTIONS, t.actions, t.actions.c.case_id == case_id),
+        (HoldingKind.OUTCOME, t.case_outcomes, t.case_outcomes.c.case_id == case_id),
+        (HoldingKind.DOCUMENT_LINKS, t.document_links, t.document_links.c.case_id == case_id),
+        (HoldingKind.REMINDERS, t.contribution_reminders, t.contribution_reminders.c.case_id == case_id),
+        (HoldingKind.TEAMS_POSTS, t.case_threads, t.case_threads.c.case_id == case_id),
+    )
+
+
+ERASED_TABLES = frozenset({"cases", *(table.name for _, table, _ in _holding_tables(0))})
+"""Tables that hold a case's content: erasure overwrites the case's row (its tombstone) and deletes the rest."""
+KEPT_ON_ERASURE = frozenset({"audit_log", "outbox", "processed_activities", "retention_decisions", "retention_notices"})
+"""Tables with a case's id that erasure leaves alone: they hold no content (identifiers, kinds, times, and retention
+rationales that are checked to hold none of the case's own details), and the audit trail must outlive the content."""
+
+
+class SqlRetentionRepository:
+    """Closure and review queries, each case's retention history, and erasure."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def closing_candidates(self) -> builtins.list[int]:
+        c, o, s, a = t.cases.c, t.case_outcomes.c, t.outcome_sign_offs.c, t.actions.c
+        approved = (
+            select(o.case_id)
+            .join(t.outcome_sign_offs, and_(s.case_id == o.case_id, s.outcome_version == o.version))
+            .where(o.case_id == c.id, s.state == SignOffState.APPROVED.value)
+            .exists()
+        )
+        still_to_do = (
+            select(a.id)
+            .where(
+                a.case_id == c.id,
+                a.removed_at.is_(None),
+                a.status.not_in([ActionStatus.COMPLETE.value, ActionStatus.NOT_DOING.value]),
+            )
+            .exists()
+        )
+        found = await self._uow.connection.execute(
+            select(c.id)
+            .where(
+                c.closed_at.is_(None),
+                c.erased_at.is_(None),
+                or_(
+                    c.status.in_([CaseStatus.DECLINED.value, CaseStatus.MERGED.value]),
+                    and_(c.status == CaseStatus.ACCEPTED.value, approved, ~still_to_do),
+                ),
+            )
+            .order_by(c.id)
+        )
+        return [int(case_id) for case_id in found.scalars()]
+
+    async def due_for_review(self, *, today: date) -> builtins.list[int]:
+        c, n = t.cases.c, t.retention_notices.c
+        sent = select(n.case_id).where(n.case_id == c.id, n.review_due == c.review_due).exists()
+        found = await self._uow.connection.execute(
+            select(c.id)
+            .where(c.closed_at.is_not(None), c.erased_at.is_(None), c.review_due <= today, ~sent)
+            .order_by(c.review_due, c.id)
+        )
+        return [int(case_id) for case_id in found.scalars()]
+
+    async def add_notice(self, case_id: int, review_due: date, sent_at: datetime) -> None:
+        try:
+            await self._uow.connection.execute(
+                insert(t.retention_notices), {"case_id": case_id, "review_due": review_due, "sent_at": sent_at}
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"the review card of case {case_id} was sent while this action ran") from None
+
+    async def decisions(self, case_id: int) -> builtins.list[RetentionDecision]:
+        d = t.retention_decisions.c
+        rows = await self._uow.connection.execute(
+            select(t.retention_decisions).where(d.case_id == case_id).order_by(d.id)
+        )
+        return [
+            RetentionDecision(
+                kind=DecisionKind(row.kind),
+                rationale=row.rationale,
+                by=Person(row.decided_by_id, row.decided_by_name),
+                at=row.decided_at,
+                review_due_before=row.review_due_before,
+                review_due_after=row.review_due_after,
+                hold_kind=LegalHoldKind(row.hold_kind) if row.hold_kind else None,
+                erased=holdings_of({HoldingKind(k): int(n) for k, n in (row.erased or {}).items()}),
+            )
+            for row in rows
+        ]
+
+    async def add_decision(self, case_id: int, decision: RetentionDecision) -> None:
+        await self._uow.connection.execute(
+            insert(t.retention_decisions),
+            {
+                "case_id": case_id,
+                "kind": decision.kind.value,
+                "rationale": decision.rationale,
+                "review_due_before": decision.review_due_before,
+                "review_due_after": decision.review_due_after,
+                "hold_kind": decision.hold_kind.value if decision.hold_kind else None,
+                "erased": {h.kind.value: h.count for h in decision.erased} or None,
+                "decided_by_id": decision.by.user_id,
+                "decided_by_name": decision.by.name,
+                "decided_at": decision.at,
+            },
+        )
+
+    async def holdings(self, case_id: int) -> tuple[Holding, ...]:
+        connection = self._uow.connection
+        counts = {HoldingKind.NOMINATION: 1}
+        for kind, table, condition in _holding_tables(case_id):
+            found = await connection.execute(select(func.count()).select_from(table).where(condition))
+            counts[kind] = int(found.scalar_one())
+        return holdings_of(counts)
+
+    async def erase(self, case: Case, *, at: datetime) -> tuple[Holding, ...]:
+        """Overwrite the case's row with its tombstone (case number, status and dates kept; text that may not be
+        empty becomes "[erased]", the incident and meeting dates the nomination's), then delete every other row
+        of its content. The row is only written if the case is still as it was read, not erased and not held."""
+        assert case.id is not None
+        connection = self._uow.connection
+        c = t.cases.c
+        nominated_day = case.nominated_at.astimezone(LONDON).date()
+        result = await connection.execute(
+            update(t.cases)
+            .where(c.id == case.id, c.version == case.version, c.erased_at.is_(None), c.legal_hold_kind.is_(None))
+            .values(
+                # Unique, and nothing of the incident: the case number is already on the row.
+                incident_reference=f"{ERASED} {case.case_number}",
+                operation_name=None,
+                incident_at=case.nominated_at,
+                offence_type=ERASED,
+                context=ERASED,
+                harm=ERASED,
+                policing_area=ERASED,
+                dmm_date=nominated_day,
+                scope_reason=ERASED,
+                sio_id=ERASED,
+                sio_name=ERASED,
+                nominator_id=ERASED,
+                nominator_name=ERASED,
+                lead_reviewer_id=None,
+                lead_reviewer_name=None,
+                erased_at=at,
+                version=case.version + 1,
+            )
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"case {case.case_number} changed while it was being erased")
+        case.version += 1
+        case.erased_at = at
+        counts = {HoldingKind.NOMINATION: 1}
+        for kind, table, condition in _holding_tables(case.id):
+            deleted = await connection.execute(delete(table).where(condition))
+            counts[kind] = int(deleted.rowcount)
+        return holdings_of(counts)
+
+
+class SqlOversightRepository:
+    """Read only: the light columns the oversight figures count, in a few aggregate or narrow queries (the dashboard
+    reads thousands of cases and tens of thousands of actions: never whole rows, never case text)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def milestones(self) -> builtins.list[CaseMilestones]:
+        """Every case with the first moment each step was reached, by case id."""
+        c, d, k, s = t.cases.c, t.triage_decisions.c, t.case_consents.c, t.outcome_sign_offs.c
+        triaged = (
+            select(d.case_id, func.min(d.decided_at).label("at"))
+            .where(d.outcome.in_([o.value for o in TriageOutcome if o.is_final]))
+            .group_by(d.case_id)
+            .subquery()
+        )
+        consented = (
+            select(k.case_id, func.min(k.at).label("at"))
+            .where(k.answer != ConsentAnswer.NOT_YET.value)
+            .group_by(k.case_id)
+            .subquery()
+        )
+        signed_off = (
+            select(s.case_id, func.min(s.answered_at).label("at"))
+            .where(s.state == SignOffState.APPROVED.value)
+            .group_by(s.case_id)
+            .subquery()
+        )
+        m, o = t.meetings.c, t.case_outcomes.c
+        moments = (c.nominated_at, c.incident_at, triaged.c.at, consented.c.at, m.starts_at, signed_off.c.at)
+        statement = (
+            select(
+                c.id,
+                c.case_number,
+                c.status,
+                c.offence_type,
+                c.context,
+                c.harm,
+                c.policing_area,
+                *(type_coerce(moment, NullType()) for moment in (*moments, o.circulated_at, c.closed_at, c.erased_at)),
+            )
+            .select_from(t.cases)
+            .outerjoin(triaged, triaged.c.case_id == c.id)
+            .outerjoin(consented, consented.c.case_id == c.id)
+            .outerjoin(t.meetings, m.case_id == c.id)
+            .outerjoin(signed_off, signed_off.c.case_id == c.id)
+            .outerjoin(t.case_outcomes, o.case_id == c.id)
+            .order_by(c.id)
+        )
+        found = []
+        for row in await self._uow.connection.execute(statement):
+            case_id, number, status, offence, context, harm, area, nominated, *stamps = row
+            incident_at, triaged_at, consent_at, meeting_at, signed_off_at, circulated_at, closed_at, erased_at = map(
+                _utc, stamps
+            )
+            nominated_at = _utc(nominated)
+            assert nominated_at is not None  # the column is NOT NULL
+            erased = erased_at is not None
+            found.append(
+                CaseMilestones(
+                    case_id=case_id,
+                    case_number=number,
+                    status=_STATUS[status],
+                    nominated_at=nominated_at,
+                    incident_at=None if erased else incident_at,
+                    offence_type=None if erased else _OFFENCE.get(offence),
+                    context=None if erased else _CONTEXT.get(context),
+                    harm=None if erased else _HARM.get(harm),
+                    policing_area=None if erased else area,
+                    triaged_at=None if erased else triaged_at,
+                    consent_at=None if erased else consent_at,
+                    meeting_at=None if erased else meeting_at,
+                    signed_off_at=None if erased else signed_off_at,
+                    circulated_at=None if erased else circulated_at,
+                    closed_at=closed_at,
+                    erased_at=erased_at,
+                )
+            )
+        return found
+
+    async def action_tallies(self, *, today: date, by: TallyBy) -> builtins.list[ActionTally]:
+        a = t.actions.c
+        group = a.owner_id if by is TallyBy.OWNER else a.theme
+        overdue = when_then((and_(a.status.not_in(_FINAL), a.due < today), 1), else_=0)
+        statement = (
+            self._circulated_actions(a.status, group, func.count(), func.sum(overdue))
+            .group_by(a.status, group)
+            .order_by(a.status, group)
+        )
+        return [
+            ActionTally(_ACTION_STATUS[status], key, int(count), int(late or 0))
+            for status, key, count, late in await self._uow.connection.execute(statement)
+        ]
+
+    async def action_records(self, *, open_only: bool) -> builtins.list[ActionRecord]:
+        a = t.actions.c
+        statement = self._circulated_actions(
+            t.cases.c.case_number, a.id, a.description, a.owner_id, a.theme, a.priority, a.route, a.status, a.due
+        ).join(t.cases, t.cases.c.id == a.case_id)
+        if open_only:
+            statement = statement.where(a.status.not_in(_FINAL))
+        rows = await self._uow.connection.execute(statement.order_by(a.case_id, a.id))
+        return [
+            ActionRecord(
+                number,
+                action_id,
+                description,
+                owner_id,
+                theme,
+                _PRIORITY[priority],
+                _ROUTE[route],
+                _ACTION_STATUS[status],
+                due,
+            )
+            for number, action_id, description, owner_id, theme, priority, route, status, due in rows
+        ]
+
+    async def learning_tallies(self, *, starts: builtins.list[datetime]) -> builtins.list[ThemeTally]:
+        if not starts:
+            return []
+        lp, o = t.learning_points.c, t.case_outcomes.c
+        period = when_then(
+            *((lp.recorded_at < start, index) for index, start in enumerate(starts[1:])), else_=len(starts) - 1
+        )
+        agreed = (
+            select(period.label("period"), lp.theme)
+            .select_from(t.learning_points)
+            .join(t.case_outcomes, o.case_id == lp.case_id)
+            .where(
+                lp.removed_at.is_(None),
+                o.circulated_at.is_not(None),
+                lp.recorded_at <= o.circulated_at,
+                lp.recorded_at >= starts[0],
+            )
+            .subquery()
+        )
+        rows = await self._uow.connection.execute(
+            select(agreed.c.period, agreed.c.theme, func.count())
+            .group_by(agreed.c.period, agreed.c.theme)
+            .order_by(agreed.c.period, agreed.c.theme)
+        )
+        return [ThemeTally(int(index), theme, int(count)) for index, theme, count in rows]
+
+    def _circulated_actions(self, *columns: Any) -> Any:
+        """Actions given to their owners (recorded before their case's outcome was last circulated), current. An
+        erased case has neither (erasure deletes its outcome and its actions), so no join with `cases` is needed."""
+        a, o = t.actions.c, t.case_outcomes.c
+        return (
+            select(*columns)
+            .select_from(t.actions)
+            .join(t.case_outcomes, o.case_id == a.case_id)
+            .where(a.removed_at.is_(None), o.circulated_at.is_not(None), a.created_at <= o.circulated_at)
+        )
+
+
+def _utc(value: Any) -> datetime | None:
+    """A moment read without its column type, which costs ten times more per value (the dashboard reads some twenty
+    thousand): PostgreSQL gives it aware, in UTC; SQLite keeps UTC as naive ISO text, read here with its offset
+    (`replace(tzinfo=UTC)` alone takes longer than the parse)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value + "+00:00")
+
+
+# Values to members, by dict look-up (thousands of rows per read).
+_STATUS = {m.value: m for m in CaseStatus}
+_OFFENCE = {m.value: m for m in OffenceType}
+_CONTEXT = {m.value: m for m in IncidentContext}
+_HARM = {m.value: m for m in Harm}
+_ACTION_STATUS = {m.value: m for m in ActionStatus}
+_PRIORITY = {m.value: m for m in Priority}
+_ROUTE = {m.value: m for m in Route}
+_FINAL = [ActionStatus.COMPLETE.value, ActionStatus.NOT_DOING.value]
+
+
+class SqlDigestRepository:
+    """The digests sent: one per kind and period (the unique key makes a second one a ConcurrentChange)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, digest: Digest) -> Digest:
+        try:
+            result = await self._uow.connection.execute(
+                insert(t.digests).values(
+                    kind=digest.kind.value, period=digest.period, created_at=digest.created_at, reported=digest.reported
+                )
+            )
+        except IntegrityError:
+            await self._uow._raise_if_replayed()
+            raise ConcurrentChange(f"the {digest.kind.label} for {digest.period} was recorded meanwhile") from None
+        assert result.inserted_primary_key is not None
+        return replace(digest, id=int(result.inserted_primary_key[0]))
+
+    async def get(self, digest_id: int) -> Digest | None:
+        return await self._one(t.digests.c.id == digest_id)
+
+    async def find(self, kind: DigestKind, period: str) -> Digest | None:
+        return await self._one(and_(t.digests.c.kind == kind.value, t.digests.c.period == period))
+
+    async def _one(self, condition: Any) -> Digest | None:
+        row = (await self._uow.connection.execute(select(t.digests).where(condition))).first()
+        if row is None:
+            return None
+        return Digest(
+            kind=DigestKind(row.kind), period=row.period, created_at=row.created_at, id=row.id, reported=row.reported
+        )

@@ -2,7 +2,7 @@
 
 import sys
 
-from tests.bench import chronology_document, chronology_page, reminders
+from tests.bench import chronology_document, chronology_page, dashboard, reminders
 from tests.bench.run import main
 
 status = main()
@@ -10,4 +10,5 @@ if status == 0:
     chronology_document.print_figures()
     chronology_page.print_figures()
     reminders.print_figures()
+    dashboard.print_figures()
 sys.exit(status)

@@ -105,7 +105,12 @@ CASSIE = "00000000-0000-4000-8000-0000000000b6"
 
 
 def _user(
-    user_id: str, name: str, user_type: str | None = "Member", company: str | None = None, mail: str | None = None
+    user_id: str,
+    name: str,
+    user_type: str | None = "Member",
+    company: str | None = None,
+    mail: str | None = None,
+    department: str | None = None,
 ) -> dict[str, Any]:
     return {
         "id": user_id,
@@ -113,6 +118,7 @@ def _user(
         "userType": user_type,
         "companyName": company,
         "mail": mail,
+        "department": department,
         "userPrincipalName": f"{user_id}@force.example" if user_type == "Member" else f"{user_id}#EXT#@force.example",
         "jobTitle": None,
     }
@@ -121,12 +127,12 @@ def _user(
 def demo_users() -> dict[str, dict[str, Any]]:
     """The development directory's people as Entra ID would hold them, plus a few more for the rules."""
     people = [
-        _user(JORDAN.user_id, JORDAN.name, mail="jordan.ellis@force.example"),
-        _user(PRIYA.user_id, PRIYA.name, mail="priya.natt@force.example"),
-        _user(OWEN.user_id, OWEN.name, mail="owen.marsh@force.example"),
+        _user(JORDAN.user_id, JORDAN.name, mail="jordan.ellis@force.example", department="Neighbourhood Policing"),
+        _user(PRIYA.user_id, PRIYA.name, mail="priya.natt@force.example", department="Public Protection Unit"),
+        _user(OWEN.user_id, OWEN.name, mail="owen.marsh@force.example", department="Public Protection Unit"),
         _user(CASEY.user_id, CASEY.name, user_type=None, mail="casey.holt@force.example"),  # an old account: null
         _user(RUTH.user_id, RUTH.name, mail="ruth.okafor@force.example"),
-        _user(TOM.user_id, TOM.name, mail="tom.baird@force.example"),
+        _user(TOM.user_id, TOM.name, mail="tom.baird@force.example", department="Force Control Room"),
         _user(MORGAN.user_id, "Morgan Lee", "Guest", company="probation service", mail="morgan.lee@probation.example"),
         _user(SAM, "DSupt Sam Reid", mail="sam.reid@force.example"),
         _user(ALEX, "Alex Moss", mail="alex.moss@force.example"),

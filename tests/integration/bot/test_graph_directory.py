@@ -111,9 +111,18 @@ async def test_roles_come_from_entra_id_groups(server: GraphServer, directory: G
 
     # Every read asks only for the fields it uses, in pages as large as Graph serves.
     for request in server.requests():
-        assert request.query["$select"] == "id,displayName,userType,companyName,mail"
+        assert request.query["$select"] == "id,displayName,userType,companyName,mail,department"
         assert request.query["$top"] == "999"
     assert {r.query.get("$filter") for r in server.requests() if r.path == "/v1.0/users"} == {"userType eq 'Guest'"}
+
+
+async def test_a_persons_unit_is_their_department_in_entra_id(directory: GraphDirectory) -> None:
+    assert directory.unit_of(TOM.user_id) is None  # not read yet: nothing known
+    assert await directory.refresh()
+    assert directory.unit_of(TOM.user_id) == "Force Control Room"
+    assert directory.unit_of(PRIYA.user_id.upper()) == "Public Protection Unit"
+    assert directory.unit_of(RUTH.user_id) is None  # no department recorded
+    assert directory.unit_of("00000000-0000-4000-8000-00000000abcd") is None  # in no group
 
 
 async def test_the_token_is_fetched_once_and_reused_from_msals_cache(

@@ -93,6 +93,14 @@ def test_an_agency_on_someone_who_is_not_a_partner_stops_the_load(tmp_path: Path
         SettingsFileDirectory.load(path)
 
 
+def test_a_persons_unit_is_read_from_the_file_where_it_is_given() -> None:
+    directory = SettingsFileDirectory.load(DIRECTORY_FILE)
+    assert directory.unit_of(TOM.user_id) == "Force Control Room"
+    assert directory.unit_of(PRIYA.user_id) == "Public Protection Unit"
+    assert directory.unit_of(MORGAN.user_id) is None  # a partner: no unit of the force
+    assert directory.unit_of("00000000-0000-4000-8000-00000000abcd") is None  # not listed
+
+
 def test_both_directories_are_directories() -> None:
     assert isinstance(SettingsFileDirectory.load(DIRECTORY_FILE), Directory)
     assert isinstance(GraphDirectory(FakeGraph(), GROUPS), Directory)

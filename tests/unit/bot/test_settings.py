@@ -135,6 +135,21 @@ def test_action_reminders_default_to_five_and_one_working_days_office_hours_and_
     assert settings.working_group_channel_id == settings.escalation_channel_id == REVIEW_CHANNEL
 
 
+def test_the_boards_summary_goes_to_the_working_groups_channel_unless_the_board_has_its_own() -> None:
+    wg = "19:rapid-debrief-working-group@thread.tacv2"
+    assert load_settings(env(DEBRIEF_ENVIRONMENT="development")).board_summary_channel_id == REVIEW_CHANNEL
+    with_wg = load_settings(env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_WORKING_GROUP_CHANNEL_ID=wg))
+    assert with_wg.board_summary_channel_id == wg
+    own = load_settings(
+        env(
+            DEBRIEF_ENVIRONMENT="development",
+            DEBRIEF_WORKING_GROUP_CHANNEL_ID=wg,
+            DEBRIEF_BOARD_CHANNEL_ID=" 19:homicide-prevention-board@thread.tacv2 ",
+        )
+    )
+    assert own.board_summary_channel_id == "19:homicide-prevention-board@thread.tacv2"
+
+
 def test_action_reminders_can_be_set() -> None:
     settings = load_settings(
         env(
@@ -151,6 +166,16 @@ def test_action_reminders_can_be_set() -> None:
     assert settings.escalation_channel_id == "19:rapid-debrief-working-group@thread.tacv2"
     none_before = load_settings(env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_ACTION_REMINDER_DAYS="none"))
     assert none_before.action_reminders.before == ()
+
+
+@pytest.mark.parametrize("value", ["0", "six", "6.5", "-6", "101"])
+def test_the_retention_review_is_whole_years_after_closure_from_1_to_100(value: str) -> None:
+    assert load_settings(env(DEBRIEF_ENVIRONMENT="development")).retention_years == 6
+    assert load_settings(env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_RETENTION_YEARS=" 7 ")).retention_years == 7
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_RETENTION_YEARS=value))
+    assert "DEBRIEF_RETENTION_YEARS is how many years after a case closes" in str(raised.value)
+    assert f"not {value!r}" in str(raised.value)
 
 
 def test_the_per_tenant_send_rate_is_teams_limit_unless_shared_between_instances() -> None:

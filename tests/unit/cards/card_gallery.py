@@ -88,6 +88,8 @@ from debrief.partners import (
 from debrief.permissions import Role
 from tests.support.forms import parameters_form
 from tests.support.people import CASEY, DIRECTORY, JORDAN, MORGAN, OWEN, PRIYA, RUTH, TOM
+from tests.unit.cards.oversight_gallery import oversight_cards
+from tests.unit.cards.retention_gallery import retention_cards
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 DUE = date(2026, 11, 27)
@@ -202,6 +204,8 @@ def every_card() -> dict[str, Card]:
     cards.update(outcome_cards(accepted))
     cards.update(action_cards())
     cards.update(action_reminder_cards())
+    cards.update(oversight_cards())
+    cards.update(retention_cards())
     for status in CaseStatus:
         cards[f"triage {status.value}"] = triage_card(a_case(status), review_team=REVIEW_TEAM, triage_due=DUE)
         if status is not CaseStatus.NOMINATED:

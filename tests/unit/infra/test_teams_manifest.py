@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+
+from bot.settings import load_settings
+from tests.support.people import DIRECTORY_FILE, REVIEW_CHANNEL, TENANT
 
 ROOT = Path(__file__).resolve().parents[3]
 MANIFEST = ROOT / "infra" / "teams" / "manifest.json"
@@ -53,3 +57,29 @@ def test_the_icons_have_the_sizes_teams_requires(name: str, size: int) -> None:
     header = (MANIFEST.parent / name).read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", header[16:24]) == (size, size)
+
+
+def test_the_oversight_tab_is_a_personal_tab_served_by_the_bot_with_single_sign_on() -> None:
+    """The tab's page, the app id URI Teams asks tokens for, and the valid domain are the bot's one public host, and
+    the bot's default DEBRIEF_SSO_APP_ID_URI for that host is the manifest's resource, so the two agree."""
+    manifest = load_manifest()
+    [chat, oversight] = manifest["staticTabs"]  # type: ignore[misc]
+    assert chat == {"entityId": "conversations", "scopes": ["personal"]}
+    assert (oversight["entityId"], oversight["name"], oversight["scopes"]) == ("oversight", "Oversight", ["personal"])
+    page = urlsplit(oversight["contentUrl"])
+    assert (page.scheme, page.path) == ("https", "/tab/dashboard")
+    [bot] = manifest["bots"]  # type: ignore[misc]
+    info = manifest["webApplicationInfo"]
+    assert info == {"id": bot["botId"], "resource": f"api://{page.hostname}/{bot['botId']}"}  # type: ignore[index]
+    assert manifest["validDomains"] == [page.hostname]
+    settings = load_settings(
+        {
+            "MicrosoftAppId": bot["botId"],
+            "MicrosoftAppPassword": "fictional-test-secret-not-a-real-password",
+            "MicrosoftAppTenantId": TENANT,
+            "DEBRIEF_REVIEW_TEAM_CHANNEL_ID": REVIEW_CHANNEL,
+            "DEBRIEF_DIRECTORY_FILE": str(DIRECTORY_FILE),
+            "DEBRIEF_PUBLIC_URL": f"https://{page.hostname}",
+        }
+    )
+    assert settings.sso_app_id_uri == info["resource"]  # type: ignore[index]
