@@ -78,9 +78,14 @@ class AuditFilter:
             return False
         return self.person is None or (
             record.actor_id == self.person
-            or self.person in record.recipients
+            or any(recipient in record.recipients for recipient in recipient_ids(self.person))
             or self.person.casefold() in record.actor_name.casefold()
         )
+
+
+def recipient_ids(person: str) -> tuple[str, ...]:
+    """How a person appears among a record's recipients: `person:<id>` (most disclosures) or the bare id."""
+    return (person, f"person:{person}")
 
 
 # The hash chain: each stored record carries sha256(previous record's hash || this record, canonically), so an edited,

@@ -183,7 +183,7 @@ async def export(*, uow: UnitOfWork, actor: Actor, now: datetime, query: AuditQu
             Permission.EXPORT_AUDIT_LOG,
             now=now,
             justification=describe(query),
-            recipients=(actor.user_id,),
+            recipients=(f"person:{actor.user_id}",),
         )
         where = await _where(uow, query)
         entries = await uow.audit.search(where, limit=MAX_EXPORT_RECORDS + 1)

@@ -547,11 +547,7 @@ async def figures(
     for tally in by_theme:
         statuses[tally.status] += tally.count
         themes_of_actions[tally.group] += tally.count
-    actions_by_case = None
-    if lines is not None:
-        made = [action_line(a, today=today, unit=unit) for a in lines]
-        made.sort(key=lambda a: (-a.working_days_overdue, a.due, a.case_number, a.action_id))
-        actions_by_case = tuple(made)
+    actions_by_case = None if lines is None else _in_overdue_order(lines, today=today, unit=unit)
     return OversightFigures(
         as_of=today,
         cases_by_status=tuple(Count(stage.label, stages[stage]) for stage in CaseStage),
@@ -565,6 +561,26 @@ async def figures(
         themes_over_time=themes,
         actions_by_case=actions_by_case,
     )
+
+
+async def actions_by_case(
+    *, uow: UnitOfWork, actor: Actor, now: datetime, unit_of: Callable[[str], str | None]
+) -> tuple[ActionLine, ...]:
+    """The open actions case by case, most overdue first: the working group's and the review team's view alone (a
+    board member asking is refused, and the refusal audited)."""
+    async with uow:
+        await authorise(uow, actor, Permission.READ_ACTIONS_BY_CASE, now=now, justification="oversight: actions")
+        records = await uow.oversight.action_records(open_only=True)
+        await uow.commit()
+    return _in_overdue_order(records, today=local_today(now), unit=unit_namer(unit_of))
+
+
+def _in_overdue_order(
+    records: Iterable[ActionRecord], *, today: date, unit: Callable[[str], str]
+) -> tuple[ActionLine, ...]:
+    made = [action_line(a, today=today, unit=unit) for a in records]
+    made.sort(key=lambda a: (-a.working_days_overdue, a.due, a.case_number, a.action_id))
+    return tuple(made)
 
 
 # --- Exports -----------------------------------------------------------------------------------------------------
@@ -608,7 +624,7 @@ async def export(
             actor,
             kind.permission,
             now=now,
-            recipients=(actor.user_id,),
+            recipients=(f"person:{actor.user_id}",),
             justification=f"oversight export: {kind.value}",
         )
         today = local_today(now)

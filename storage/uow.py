@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.sqltypes import NullType
 
 from debrief.actions import ActionRequest, RequestKind, RequestState
-from debrief.audit import AuditCategory, AuditEntry, AuditFilter, AuditOutcome, AuditRecord
+from debrief.audit import AuditCategory, AuditEntry, AuditFilter, AuditOutcome, AuditRecord, recipient_ids
 from debrief.chronology import (
     ChronologyEntry,
     ChronologyLock,
@@ -1407,7 +1407,7 @@ class SqlAuditLog:
             conditions.append(
                 or_(
                     log.actor_id == where.person,
-                    exists().select_from(recipient).where(recipient.c.value == where.person),
+                    exists().select_from(recipient).where(recipient.c.value.in_(recipient_ids(where.person))),
                     log.actor_name.icontains(where.person, autoescape=True),
                 )
             )

@@ -538,7 +538,6 @@ async def test_each_role_gets_only_the_views_and_exports_its_role_allows_and_eac
 ) -> None:
     person = ROLES[role]
     before = await dashboard.refusals(person)
-    unaudited = 0
     for view, path in PATHS.items():
         answer = await dashboard.get(path, person, body={} if view == "audit" else None)
         if role in VIEWS[view]:
@@ -546,8 +545,6 @@ async def test_each_role_gets_only_the_views_and_exports_its_role_allows_and_eac
         else:
             assert answer.status == 403, (role, view, answer.text)
             assert json.loads(answer.body)["message"].startswith(("Only", "The oversight dashboard is for"))
-            if role == "board" and view == "actions":
-                unaudited += 1  # see test_the_board_is_refused_actions_case_by_case_without_reading_them
     for kind, allowed in EXPORTS.items():
         for export_format in ("xlsx", "csv"):
             answer = await dashboard.export(person, kind, export_format)
@@ -557,7 +554,7 @@ async def test_each_role_gets_only_the_views_and_exports_its_role_allows_and_eac
             else:
                 assert answer.status == 403, (role, kind, answer.text)
     refused = 2 * sum(role not in allowed for allowed in EXPORTS.values())
-    refused += sum(role not in allowed for allowed in VIEWS.values()) - unaudited
+    refused += sum(role not in allowed for allowed in VIEWS.values())
     assert len(await dashboard.refusals(person)) - len(before) == refused
 
 
@@ -572,11 +569,13 @@ async def test_someone_with_no_oversight_role_is_told_who_the_dashboard_is_for(d
     assert (await dashboard.refusals(JORDAN))[len(before) :] == ["oversight.figures.read"]
 
 
-async def test_the_board_is_refused_actions_case_by_case_without_reading_them(dashboard: Dashboard) -> None:
+async def test_the_board_is_refused_actions_case_by_case_and_the_refusal_is_audited(dashboard: Dashboard) -> None:
+    before = await dashboard.refusals(SAM)
     answer = await dashboard.get("/tab/api/actions", SAM)
     assert answer.status == 403
     assert "the board sees the figures" in json.loads(answer.body)["message"]
     assert "RD-2026-" not in answer.text
+    assert (await dashboard.refusals(SAM))[len(before) :] == ["oversight.actions.read"]
 
 
 # --- What each sees -------------------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ async def a_log(engine: AsyncEngine) -> int:
                 AuditCategory.DISCLOSURE,
                 EARLY_ON_1_JULY,
                 case_id=case.id,
-                recipients=(OWEN.user_id, "graph:onlineMeetings"),
+                recipients=(f"person:{OWEN.user_id}", "graph:onlineMeetings"),
             )
         )
         uow.audit.add(a_record(OWEN, "oversight.figures.read", AuditCategory.CONSULTATION, NOW - timedelta(days=1)))
@@ -105,7 +105,7 @@ async def test_the_case_of_each_record_is_shown_by_its_number(engine: AsyncEngin
     page = await audit_search.search(uow=SqlUnitOfWork(engine), actor=actor(ALEX), now=NOW, query=AuditQuery())
     assert [entry.case_number for entry in page.entries] == [None, None, "RD-2026-0001", "RD-2026-0001", "RD-2026-0001"]
     disclosed = page.entries[2].record
-    assert disclosed.recipients == (OWEN.user_id, "graph:onlineMeetings")
+    assert disclosed.recipients == (f"person:{OWEN.user_id}", "graph:onlineMeetings")
     assert disclosed.at == EARLY_ON_1_JULY
 
 
@@ -136,11 +136,11 @@ async def test_the_export_holds_the_rows_of_the_search_and_is_logged_as_a_disclo
     table = await audit_search.export(uow=SqlUnitOfWork(engine), actor=actor(ALEX), now=NOW, query=query)
     assert [row[0] for row in table.rows] == [entry.id for entry in page.entries] == [3, 2, 1]
     assert [row[1] for row in table.rows] == [entry.record.at for entry in page.entries]
-    assert table.rows[0][-1] == f"{OWEN.user_id}, graph:onlineMeetings"
+    assert table.rows[0][-1] == f"person:{OWEN.user_id}, graph:onlineMeetings"
     async with engine.connect() as connection:
         logged = (await connection.execute(select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(2))).all()
     assert [(row.action, row.category, row.recipients, row.justification) for row in logged] == [
-        ("audit.export", "disclosure", [ALEX.user_id], "Filter: case RD-2026-0001; from 1 June 2026"),
+        ("audit.export", "disclosure", [f"person:{ALEX.user_id}"], "Filter: case RD-2026-0001; from 1 June 2026"),
         ("audit.read", "consultation", [], "Filter: case RD-2026-0001; from 1 June 2026"),
     ]
 

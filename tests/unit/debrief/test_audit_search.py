@@ -66,7 +66,7 @@ async def a_log(uow: FakeUnitOfWork) -> None:
             AuditCategory.DISCLOSURE,
             at=NOW - timedelta(days=1),
             case_id=case.id,
-            recipients=(OWEN.user_id,),
+            recipients=(f"person:{OWEN.user_id}",),
         ),
         a_record(OWEN, "oversight.figures.read", AuditCategory.CONSULTATION, at=NOW),
     )
@@ -226,13 +226,13 @@ async def test_an_export_is_a_disclosure_to_the_information_manager_with_the_row
         "granted",
         "RD-2026-0001",
         None,
-        OWEN.user_id,
+        f"person:{OWEN.user_id}",
     )
     exported = uow.committed_audit[-1]
     assert (exported.action, exported.category, exported.recipients, exported.justification) == (
         "audit.export",
         AuditCategory.DISCLOSURE,
-        (ALEX.user_id,),
+        (f"person:{ALEX.user_id}",),
         "Filter: case RD-2026-0001",
     )
 

@@ -229,7 +229,11 @@ async def test_each_export_is_for_those_whose_role_allows_and_is_audited_as_a_di
             await export(uow=uow, actor=actor, now=NOW, kind=kind, unit_of=DIRECTORY.unit_of)
         outcome = AuditOutcome.REFUSED
     [record] = uow.committed_audit
-    assert (record.category, record.outcome, record.recipients) == (AuditCategory.DISCLOSURE, outcome, (actor.user_id,))
+    assert (record.category, record.outcome, record.recipients) == (
+        AuditCategory.DISCLOSURE,
+        outcome,
+        (f"person:{actor.user_id}",),
+    )
     assert record.justification == f"oversight export: {kind.value}"
 
 
