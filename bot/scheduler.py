@@ -1,6 +1,6 @@
-"""Scheduled work, in its own loop: reminders to contributors, partners and action owners, and the escalation of
-overdue actions to the working group, the working group's weekly digest and the board's quarterly summary (safe on many
-instances)."""
+"""Scheduled work, in its own loop: reminders to contributors, partners and action owners, the escalation of overdue
+actions, the working group's weekly digest and the board's quarterly summary, closing finished cases and their
+retention reviews (safe on many instances)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 async def run_scheduler(
     services: Services, stop: asyncio.Event, *, on_queued: Callable[[], None] | None = None
 ) -> None:
-    """Every interval, queue the reminders that are due; the dispatcher sends them. Each kind of reminder is its
-    own round: one failing (and retried at the next interval) holds up none of the others."""
+    """Every interval, do the scheduled work that is due (reminders, digests, closing cases, retention reviews); the
+    dispatcher sends what it queues. Each is its own round: one failing (and retried at the next interval) holds up
+    none of the others."""
     settings = services.settings
     rounds: tuple[tuple[str, Callable[[], Awaitable[int]]], ...] = (
         ("contribution", lambda: reminders.send_due_reminders(uow=services.uow, now=services.now())),
@@ -61,10 +62,10 @@ async def run_scheduler(
             try:
                 found = await round_()
             except Exception:
-                log.warning("%s reminder round failed; will retry", name, exc_info=True)
+                log.warning("the %s round failed; will retry", name, exc_info=True)
                 continue
             if found:
-                log.info("queued %s %s reminders", found, name)
+                log.info("the %s round found %s", name, found)
             queued += found
         if queued and on_queued is not None:
             on_queued()

@@ -20,6 +20,7 @@ for _ in $(seq 1 60); do
     echo "Rapid Debrief is running in development mode (fictional demo tenant, no authentication)."
     echo "Open http://localhost:56150 and type 'nominate'. Press Ctrl+C to stop."
     echo "You are $(awk '/^currentUser:/{f=1} f && /^  name:/{sub(/^  name: /, ""); print; exit}' "$M365_AGENTS_PLAYGROUND_CONFIG_PATH"); PLAYGROUND_AS=nominating-officer, lead-reviewer or partner make run shows PC Jordan Ellis, DS Owen Marsh or Morgan Lee instead."
+    echo "The oversight dashboard (a Teams tab; the Playground cannot show tabs) is at http://127.0.0.1:${PORT}/tab/dashboard: pick a fictional person to sign in as."
     wait -n $bot_pid $pg_pid
     exit $?
   fi
