@@ -23,7 +23,7 @@ from debrief.exports import Cell, ExportTable
 from debrief.learning import ActionStatus, Priority, Route, local_today
 from debrief.meetings import MEETING_WORKING_DAYS
 from debrief.model import LONDON, CaseStatus, Harm, IncidentContext, OffenceType
-from debrief.permissions import Actor, Permission, authorise, is_allowed
+from debrief.permissions import Actor, Permission, authorise
 from debrief.ports import UnitOfWork
 from debrief.triage import TRIAGE_WORKING_DAYS
 
@@ -182,8 +182,6 @@ class OversightFigures:
     actions_by_theme: tuple[Count, ...]
     overdue_actions: int
     themes_over_time: tuple[ThemeCount, ...]
-    actions_by_case: tuple[ActionLine, ...] | None
-    """None for those who see figures only (the board). Otherwise the actions still open, most overdue first."""
 
 
 # --- Stages ---------------------------------------------------------------------------------------------------
@@ -526,19 +524,15 @@ async def themes_by_quarter(
 async def figures(
     *, uow: UnitOfWork, actor: Actor, now: datetime, unit_of: Callable[[str], str | None]
 ) -> OversightFigures:
-    """The dashboard's figures. Everyone who oversees sees them; only the working group and the review team see the
-    open actions case by case (that read is audited on its own)."""
+    """The dashboard's figures: aggregated and anonymised, the same for everyone who oversees (the open actions case
+    by case are a view of their own, `actions_by_case`)."""
     async with uow:
         await authorise(uow, actor, Permission.READ_OVERSIGHT, now=now, justification="oversight dashboard")
-        by_case = is_allowed(actor, Permission.READ_ACTIONS_BY_CASE)
-        if by_case:
-            await authorise(uow, actor, Permission.READ_ACTIONS_BY_CASE, now=now, justification="oversight dashboard")
         today = local_today(now)
         cases = await uow.oversight.milestones()
         by_owner = await uow.oversight.action_tallies(today=today, by=TallyBy.OWNER)
         by_theme = await uow.oversight.action_tallies(today=today, by=TallyBy.THEME)
         themes = await themes_by_quarter(uow, cases, now=now)
-        lines = await uow.oversight.action_records(open_only=True) if by_case else None
         await uow.commit()
     unit = unit_namer(unit_of)
     stages = Counter(stage_of(c, now) for c in cases)
@@ -547,7 +541,6 @@ async def figures(
     for tally in by_theme:
         statuses[tally.status] += tally.count
         themes_of_actions[tally.group] += tally.count
-    actions_by_case = None if lines is None else _in_overdue_order(lines, today=today, unit=unit)
     return OversightFigures(
         as_of=today,
         cases_by_status=tuple(Count(stage.label, stages[stage]) for stage in CaseStage),
@@ -559,7 +552,6 @@ async def figures(
         ),
         overdue_actions=sum(t.overdue for t in by_theme),
         themes_over_time=themes,
-        actions_by_case=actions_by_case,
     )
 
 

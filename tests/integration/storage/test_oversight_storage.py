@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from debrief.digests import Digest, DigestKind, send_due_digests
 from debrief.errors import ConcurrentChange
 from debrief.messages import Audience, MessageKind
-from debrief.oversight import OversightExport, TallyBy, export, figures, quarter_start, quarters
+from debrief.oversight import OversightExport, TallyBy, actions_by_case, export, figures, quarter_start, quarters
 from storage import outbox_store
 from storage.uow import SqlUnitOfWork
 from tests.support.oversight import NOW, a_caseload
@@ -55,6 +55,9 @@ async def test_the_figures_and_exports_are_the_same_from_storage_as_from_the_fak
     assert stored == await figures(uow=fake, actor=actor, now=NOW, unit_of=DIRECTORY.unit_of)  # type: ignore[arg-type]
     assert stored.overdue_actions == 2 and sum(c.count for c in stored.cases_by_status) == 10
     if actor is WORKING_GROUP:
+        lines = await actions_by_case(uow=SqlUnitOfWork(engine), actor=actor, now=NOW, unit_of=DIRECTORY.unit_of)
+        assert lines == await actions_by_case(uow=fake, actor=actor, now=NOW, unit_of=DIRECTORY.unit_of)
+        assert [line.working_days_overdue > 0 for line in lines].count(True) == 2
         for kind in OversightExport:
             table = await export(
                 uow=SqlUnitOfWork(engine), actor=WORKING_GROUP, now=NOW, kind=kind, unit_of=DIRECTORY.unit_of

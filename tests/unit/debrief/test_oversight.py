@@ -18,6 +18,7 @@ from debrief.oversight import (
     UNIT_NOT_RECORDED,
     OversightExport,
     OversightFigures,
+    actions_by_case,
     export,
     figures,
     waiting_past_clock,
@@ -163,7 +164,6 @@ async def test_learning_themes_are_counted_by_quarter_once_agreed() -> None:
 
 async def test_the_board_sees_figures_with_no_case_numbers_action_text_or_names() -> None:
     uow, seen = await seen_by(BOARD)
-    assert seen.actions_by_case is None
     everything = json.dumps(asdict(seen), default=str)
     assert "RD-2026" not in everything and "CR/" not in everything
     assert OVERDUE_TEXT not in everything and BLOCKED_TEXT not in everything
@@ -176,18 +176,25 @@ async def test_the_board_sees_figures_with_no_case_numbers_action_text_or_names(
 
 @pytest.mark.parametrize("actor", [WORKING_GROUP, REVIEW_TEAM], ids=["working group", "review team"])
 async def test_the_working_group_sees_open_actions_case_by_case_most_overdue_first(actor: Actor) -> None:
-    uow, seen = await seen_by(actor)
-    assert seen.actions_by_case is not None
-    assert [(a.case_number, a.description, a.unit, a.status, a.working_days_overdue) for a in seen.actions_by_case] == [
+    uow, _ = await a_fake_caseload()
+    seen = await actions_by_case(uow=uow, actor=actor, now=NOW, unit_of=DIRECTORY.unit_of)
+    assert [(a.case_number, a.description, a.unit, a.status, a.working_days_overdue) for a in seen] == [
         ("RD-2026-0008", OVERDUE_TEXT, "Force Control Room", "Not started", 19),
         ("RD-2026-0008", "Brief call handlers on grading.", UNIT_NOT_RECORDED, "In progress", 4),
         ("RD-2026-0008", BLOCKED_TEXT, "Public Protection Unit", "Blocked", 0),
     ]
-    everything = json.dumps(asdict(seen), default=str)
+    everything = json.dumps([asdict(line) for line in seen], default=str)
     for name in NAMES:
         assert name not in everything  # units, never owners' names
-    assert [r.action for r in uow.committed_audit] == ["oversight.figures.read", "oversight.actions.read"]
+    assert [r.action for r in uow.committed_audit] == ["oversight.actions.read"]
     assert {r.category for r in uow.committed_audit} == {AuditCategory.CONSULTATION}
+
+
+async def test_the_board_is_refused_actions_case_by_case_and_the_refusal_is_audited() -> None:
+    uow, _ = await a_fake_caseload()
+    with pytest.raises(Forbidden, match="the board sees the figures"):
+        await actions_by_case(uow=uow, actor=BOARD, now=NOW, unit_of=DIRECTORY.unit_of)
+    assert [(r.action, r.outcome) for r in uow.committed_audit] == [("oversight.actions.read", AuditOutcome.REFUSED)]
 
 
 @pytest.mark.parametrize("actor", NOT_OVERSEEING.values(), ids=NOT_OVERSEEING.keys())
