@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CACHE := .cache
 
-.PHONY: run test test-fast lint bench install tools clean audit-verify
+.PHONY: run test test-fast lint bench install tools clean audit-verify package
 
 install: $(VENV)/.installed
 
@@ -50,9 +50,14 @@ lint: install
 bench: install tools
 	$(PY) -m tests.bench
 
+# The Teams app zip, dist/rapid-debrief-teams-<version>.zip, from the bot's settings in the environment
+# (MicrosoftAppId, MicrosoftAppType, MicrosoftAppTenantId, DEBRIEF_PUBLIC_URL; DEBRIEF_APP_VERSION or pyproject's).
+package: install node_modules/.installed
+	$(PY) infra/teams/package.py
+
 # Check the audit log's hash chain (DATABASE_URL, else the embedded SQLite file); exit 1 names the first broken record.
 audit-verify: install
 	$(PY) -m storage.audit_verify
 
 clean:
-	rm -rf $(VENV) node_modules $(CACHE) data test-output
+	rm -rf $(VENV) node_modules $(CACHE) data test-output dist
