@@ -19,6 +19,8 @@ from bot.auth import DebriefAuthentication
 from bot.directory import GraphDirectory, directory_from_settings
 from bot.documents import document_route
 from bot.handler import DebriefBot
+from bot.logs import ActivityCorrelation, request_context
+from bot.metrics import Metrics, metrics_route
 from bot.online_meetings import online_meetings_from_settings
 from bot.outbox import Dispatcher, TeamsConnector
 from bot.services import Services, utc_now
@@ -46,6 +48,8 @@ def create_app(
     services = Services(settings=settings, engine=engine, directory=directory, clock=clock)
     authentication = DebriefAuthentication(settings, credentials_factory)
     adapter = DebriefAdapter(authentication, allowed_tenants=settings.allowed_tenants)
+    adapter.use(ActivityCorrelation())  # the activity's id in every log line of its turn
+    metrics = Metrics()
     bot = DebriefBot(services)
     tab_sign_in = sign_in_for(settings, directory)  # the dashboard tab: Teams SSO (development sign-in anonymously)
     online_meetings = online_meetings_from_settings(services)  # None unless DEBRIEF_GRAPH_ONLINE_MEETINGS=true
@@ -53,6 +57,7 @@ def create_app(
         services=services,
         connector=TeamsConnector(authentication, settings.bot_id),
         online_meetings=online_meetings,
+        metrics=metrics,
     )
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
@@ -84,7 +89,9 @@ def create_app(
         if run_dispatcher:
             tasks.append(asyncio.create_task(dispatcher.run(stop)))
         if run_scheduler:
-            tasks.append(asyncio.create_task(scheduler.run_scheduler(services, stop, on_queued=dispatcher.wake)))
+            tasks.append(
+                asyncio.create_task(scheduler.run_scheduler(services, stop, on_queued=dispatcher.wake, metrics=metrics))
+            )
         yield
         stop.set()
         dispatcher.wake()
@@ -99,11 +106,12 @@ def create_app(
             await online_meetings.close()  # its own Graph client only; a shared one closed with the directory
         await engine.dispose()
 
-    app = web.Application(client_max_size=256 * 1024)
+    app = web.Application(client_max_size=256 * 1024, middlewares=[request_context, metrics.middleware()])
     app[SERVICES] = services
     app[DISPATCHER] = dispatcher
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_routes([metrics_route(metrics, settings, engine, services.now)])
     app.router.add_routes([document_route(services)])
     app.router.add_routes(tab_routes(services, tab_sign_in))
     app.cleanup_ctx.append(lifecycle)

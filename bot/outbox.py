@@ -31,6 +31,7 @@ from bot.auth import DebriefAuthentication
 from bot.documents import DocumentKind, new_link
 from bot.file_consent import consent_card
 from bot.http_sender import retry_after_seconds
+from bot.metrics import Metrics
 from bot.services import Services
 from cards.actions import action_assigned, action_card, action_escalated, action_reminder, actions_thread_header
 from cards.chronology import contribution_reminder, document_link
@@ -244,8 +245,11 @@ class Dispatcher:
         lease: timedelta = timedelta(seconds=60),
         online_meetings: OnlineMeetings | None = None,
         lanes: int = 8,
+        metrics: Metrics | None = None,
     ) -> None:
         self.services = services
+        self.metrics = metrics if metrics is not None else Metrics()
+        """Sends by result, for GET /metrics."""
         self.connector = connector
         self.policy = policy or RetryPolicy()
         self.lease = lease
@@ -368,10 +372,12 @@ class Dispatcher:
             )
             if blocked:
                 await self._blocked(item, attempts, error)
+                self.metrics.count_send("blocked")
             elif final:
                 await outbox_store.mark_failed(
                     engine, message_id=item.id, instance=self.instance, attempts=attempts, error=str(error)
                 )
+                self.metrics.count_send("failed")
             else:
                 delay = self.policy.delay(attempts, error.retry_after)
                 await outbox_store.retry_later(
@@ -382,13 +388,16 @@ class Dispatcher:
                     at=self.services.now() + timedelta(seconds=delay),
                     error=str(error),
                 )
+                self.metrics.count_send("retried")
             return
         except NotFound as missing:
             await outbox_store.mark_failed(
                 engine, message_id=item.id, instance=self.instance, attempts=attempts, error=missing.message
             )
+            self.metrics.count_send("failed")
             return
         await outbox_store.mark_sent(engine, message_id=item.id, instance=self.instance, now=self.services.now())
+        self.metrics.count_send("sent")
 
     async def _blocked(self, item: outbox_store.ClaimedMessage, attempts: int, error: SendError) -> None:
         """The person blocked or removed the bot: the row fails saying so and, for a one-to-one message, the case

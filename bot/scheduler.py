@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.metrics import Metrics
 from bot.services import Services
 from debrief import action_reminders, digests, reminders, retention
 from debrief.permissions import Role
@@ -17,7 +18,11 @@ log = logging.getLogger(__name__)
 
 
 async def run_scheduler(
-    services: Services, stop: asyncio.Event, *, on_queued: Callable[[], None] | None = None
+    services: Services,
+    stop: asyncio.Event,
+    *,
+    on_queued: Callable[[], None] | None = None,
+    metrics: Metrics | None = None,
 ) -> None:
     """Every interval, do the scheduled work that is due (reminders, digests, closing cases, retention reviews); the
     dispatcher sends what it queues. Each is its own round: one failing (and retried at the next interval) holds up
@@ -63,7 +68,11 @@ async def run_scheduler(
                 found = await round_()
             except Exception:
                 log.warning("the %s round failed; will retry", name, exc_info=True)
+                if metrics is not None:
+                    metrics.count_round(name, failed=True)
                 continue
+            if metrics is not None:
+                metrics.count_round(name, failed=False)
             if found:
                 log.info("the %s round found %s", name, found)
             queued += found

@@ -26,6 +26,9 @@ class SettingsError(Exception):
 
 DocumentDelivery = Literal["file_consent", "link"]
 DOCUMENT_DELIVERIES: tuple[DocumentDelivery, ...] = ("file_consent", "link")
+LogFormat = Literal["json", "text"]
+MIN_METRICS_TOKEN_LENGTH = 32
+_METRICS_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]+")
 
 DirectoryKind = Literal["file", "graph"]
 
@@ -139,6 +142,11 @@ class Settings:
     sso_app_id_uri: str = ""
     """The app id URI a tab's token may be for, besides the app id (DEBRIEF_SSO_APP_ID_URI;
     api://<public host>/<app id> unless set). Empty in anonymous mode."""
+    log_format: LogFormat = "json"
+    """How `python -m bot` logs to stderr (DEBRIEF_LOG_FORMAT): one JSON object a line, or text in development."""
+    metrics_token: str = ""
+    """The bearer token GET /metrics needs (DEBRIEF_METRICS_TOKEN); without one, /metrics is open in development and
+    not there (404) in production."""
 
     @property
     def escalation_channel_id(self) -> str:
@@ -303,7 +311,34 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         board_channel_id=board_channel,
         sso_metadata_url=sso_metadata_url,
         sso_app_id_uri=sso_app_id_uri,
+        log_format=_log_format(env, development=development),
+        metrics_token=_metrics_token(env),
     )
+
+
+def _log_format(env: Mapping[str, str], *, development: bool) -> LogFormat:
+    """DEBRIEF_LOG_FORMAT: json (the default outside development) or text (the default in development)."""
+    raw = env.get("DEBRIEF_LOG_FORMAT", "").strip().lower()
+    if not raw:
+        return "text" if development else "json"
+    if raw in ("json", "text"):
+        return "json" if raw == "json" else "text"
+    raise SettingsError(
+        f"DEBRIEF_LOG_FORMAT must be json (one JSON object a line, for a log collector) or text (lines for a "
+        f"person to read), not {raw!r}."
+    )
+
+
+def _metrics_token(env: Mapping[str, str]) -> str:
+    """DEBRIEF_METRICS_TOKEN: the bearer token GET /metrics needs; long and plain, as a generated secret is."""
+    token = env.get("DEBRIEF_METRICS_TOKEN", "").strip()
+    if token and (len(token) < MIN_METRICS_TOKEN_LENGTH or not _METRICS_TOKEN.fullmatch(token)):
+        raise SettingsError(
+            f"DEBRIEF_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters of letters, digits and "
+            '._~+/=- (for example the output of python -c "import secrets; print(secrets.token_urlsafe(32))"); '
+            "the one set is not."
+        )
+    return token
 
 
 def _directory_kind(env: Mapping[str, str]) -> DirectoryKind:

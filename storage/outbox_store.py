@@ -169,3 +169,12 @@ async def depth(engine: AsyncEngine) -> int:
                 await connection.execute(select(func.count()).select_from(t.outbox).where(t.outbox.c.status == PENDING))
             ).scalar_one()
         )
+
+
+async def pending_summary(engine: AsyncEngine) -> tuple[int, datetime | None]:
+    """How many messages wait, and when the oldest of them was queued (None when none waits): one query, which
+    the index on (status, next_attempt_at) narrows to the pending rows, few beside the sent ones."""
+    c = t.outbox.c
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(func.count(), func.min(c.created_at)).where(c.status == PENDING))).one()
+    return int(row[0]), row[1]

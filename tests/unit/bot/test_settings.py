@@ -337,3 +337,26 @@ def test_teams_meetings_through_graph_are_off_unless_asked_for_and_then_use_the_
         load_settings(env(**PRODUCTION, DEBRIEF_GRAPH_ONLINE_MEETINGS="yes"))
     with pytest.raises(SettingsError, match="https://"):
         load_settings(env(**PRODUCTION, DEBRIEF_GRAPH_ONLINE_MEETINGS="true", DEBRIEF_GRAPH_URL="http://graph.test"))
+
+
+# --- logs and metrics ------------------------------------------------------------------------------------------
+
+
+def test_logs_are_json_in_production_and_text_in_development_unless_chosen() -> None:
+    assert load_settings(env(**PRODUCTION)).log_format == "json"
+    assert load_settings(env(DEBRIEF_ENVIRONMENT="development")).log_format == "text"
+    assert load_settings(env(DEBRIEF_ENVIRONMENT="development", DEBRIEF_LOG_FORMAT=" JSON ")).log_format == "json"
+    assert load_settings(env(**PRODUCTION, DEBRIEF_LOG_FORMAT="text")).log_format == "text"
+    with pytest.raises(SettingsError, match=r"DEBRIEF_LOG_FORMAT must be json .* or text"):
+        load_settings(env(**PRODUCTION, DEBRIEF_LOG_FORMAT="xml"))
+
+
+def test_the_metrics_token_is_unset_unless_given_and_must_be_long_and_plain() -> None:
+    assert load_settings(env(**PRODUCTION)).metrics_token == ""
+    token = "k7Qm2-Xw9_Lp4Rt8Vz1Nc6Hb3Jd5Fg0Ys"  # fictional
+    assert load_settings(env(**PRODUCTION, DEBRIEF_METRICS_TOKEN=f" {token} ")).metrics_token == token
+    for bad in ("short-token", f"{token} with spaces", f"{token}\u00e9"):
+        with pytest.raises(SettingsError) as refused:
+            load_settings(env(**PRODUCTION, DEBRIEF_METRICS_TOKEN=bad))
+        assert "DEBRIEF_METRICS_TOKEN must be at least 32 characters" in str(refused.value)
+        assert bad not in str(refused.value)  # a secret is never repeated back
