@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, migrate
 
+pytest_plugins = ["tests.support.figures"]
+
 # A fixed "now" inside the fictional demo data's dates: Thursday 26 November 2026, 10:00 UK time.
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
