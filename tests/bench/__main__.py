@@ -2,7 +2,7 @@
 
 import sys
 
-from tests.bench import chronology_document, chronology_page, dashboard, reminders
+from tests.bench import chronology_document, chronology_page, dashboard, readiness, reminders
 from tests.bench.run import main
 
 status = main()
@@ -11,4 +11,5 @@ if status == 0:
     chronology_page.print_figures()
     reminders.print_figures()
     dashboard.print_figures()
+    readiness.print_figures()
 sys.exit(status)

@@ -180,6 +180,14 @@ def cpu_seconds(pid: int) -> float:
 # --- connector ----------------------------------------------------------------------------------------------
 
 
+def resident_mb(pid: int) -> float:
+    """The process's resident set size now (VmRSS), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
 def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {kind: after[kind] - before.get(kind, 0) for kind in sorted(after) if after[kind] != before.get(kind, 0)}
 
@@ -382,6 +390,7 @@ class Bench:
         missing_total = 0
         results: dict[str, float] = {}
         cpu: dict[str, float] = {}
+        rss_mb = 0.0
         for phase, slow, message in (
             ("submit", False, False),
             ("submit_slow_connector", True, False),
@@ -394,6 +403,8 @@ class Bench:
             async with self.app(database, name, postgres) as (bot, url):
                 before = await connector_stats(self.connector)
                 result, cpu[phase] = await self.closed(bot, name, make, service_url)
+                if phase == "submit":
+                    rss_mb = resident_mb(bot.process.pid)
                 after = await connector_stats(self.connector)
                 log(f"{name}: the connector received {_delta(before, after)}")
                 if message:  # the reply is the connector call: it must have carried the case card
@@ -446,6 +457,7 @@ class Bench:
         figures.add(f"{p}_submit_message_cpu_ms_per_activity", cpu["submit_message"])
         figures.add(f"{p}_open_loop_bot_cpu_percent", 100 * busy)
         figures.add(f"{p}_open_loop_answered_in_time_share", measured.tally.ok / measured.sent)
+        figures.add(f"{p}_rss_mb", rss_mb)
         figures.add(f"{p}_submits_acknowledged", acknowledged)
         figures.add(f"{p}_acknowledged_submits_not_stored", missing_total)
 
@@ -463,6 +475,7 @@ async def run(plan: Plan) -> Figures:
             stock = await bench.stock_and_echo(figures)
             for database in plan.databases:
                 await bench.database_phases(database, stock, figures, postgres)
+            figures.add("rss_mb", max(float(v) for n, v in figures.lines if n.endswith("_rss_mb")))
     finally:
         if postgres is not None:
             postgres.stop()
