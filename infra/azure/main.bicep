@@ -71,6 +71,11 @@ param tenantId string = subscription().tenantId
 @secure()
 param botClientSecret string
 
+@description('The bearer token a metrics scraper sends for GET /metrics (DEBRIEF_METRICS_TOKEN), 32 characters or more. Stored in Key Vault only.')
+@secure()
+@minLength(32)
+param metricsToken string
+
 @description('Azure Bot pricing tier: F0 (free, limited premium-channel messages) or S1 (standard).')
 @allowed([
   'F0'
@@ -325,6 +330,15 @@ resource botClientSecretInVault 'Microsoft.KeyVault/vaults/secrets@2023-07-01' =
   properties: {
     value: botClientSecret
     contentType: 'Entra ID client secret of the Rapid Debrief app registration'
+  }
+}
+
+resource metricsTokenInVault 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: keyVault
+  name: 'metrics-token'
+  properties: {
+    value: metricsToken
+    contentType: 'Bearer token for Rapid Debrief GET /metrics'
   }
 }
 
@@ -656,6 +670,10 @@ var requiredSettings = [
     secretRef: 'database-url'
   }
   {
+    name: 'DEBRIEF_METRICS_TOKEN'
+    secretRef: 'metrics-token'
+  }
+  {
     name: 'DEBRIEF_PUBLIC_URL'
     value: publicUrl
   }
@@ -770,6 +788,11 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
         {
           name: 'database-url'
           keyVaultUrl: databaseUrlInVault.properties.secretUri
+          identity: identity.id
+        }
+        {
+          name: 'metrics-token'
+          keyVaultUrl: metricsTokenInVault.properties.secretUri
           identity: identity.id
         }
       ]

@@ -46,6 +46,7 @@ RUNTIME = {
 SECRETS = {
     "microsoft-app-password": "fictional-client-secret",
     "database-url": "postgresql://debriefadmin:fictional@psql.example:5432/debrief?ssl=require",
+    "metrics-token": "fictional-metrics-token-0123456789abcdefghij",
 }
 
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bicep.language()))
@@ -322,6 +323,7 @@ def test_the_app_starts_with_the_settings_the_template_deploys() -> None:
     assert settings.app_tenant_id == parameters["tenantId"]
     assert settings.app_password == SECRETS["microsoft-app-password"]
     assert settings.database_url == SECRETS["database-url"]
+    assert settings.metrics_token == SECRETS["metrics-token"]
     assert (settings.host, settings.port) == ("0.0.0.0", 3978)
     assert settings.public_url == f"https://ca-rdebrief.{RUNTIME['environment.properties.defaultDomain']}"
     assert (
@@ -391,14 +393,14 @@ def test_names_and_region_are_parameters_and_the_region_is_uk_south() -> None:
 def test_secrets_are_secure_parameters_without_defaults_and_never_outputs() -> None:
     bicep = BicepFile(MAIN)
     secure = {d.name for d in bicep.of_kind("param") if "secure()" in d.decorators}
-    assert secure == {"botClientSecret", "postgresAdministratorPassword"}
+    assert secure == {"botClientSecret", "postgresAdministratorPassword", "metricsToken"}
     assert all(bicep.declarations[name].value is None for name in secure)
     assert not secure & set(example_parameters()), "a secret in the parameters file"
     for output in bicep.of_kind("output"):
         used = {text(n) for n in _walk(output.node) if n.type == "identifier"}
         assert not used & (secure | {"databaseUrl"}), output.name
     secrets = bicep.resources("Microsoft.KeyVault/vaults/secrets")
-    assert {bicep.body(s)["name"] for s in secrets} >= {"microsoft-app-password", "database-url"}
+    assert {bicep.body(s)["name"] for s in secrets} >= {"microsoft-app-password", "database-url", "metrics-token"}
 
 
 def test_key_vault_uses_rbac_purge_protection_and_soft_delete() -> None:
