@@ -8,10 +8,17 @@
 
 It also refuses activities from tenants that are not on the allow-list (HTTP 403) and answers bad JSON
 with HTTP 400, so nothing a client can send produces a 500.
+
+A message turn that is still running after `ACK_WITHIN_S` (a reply waiting for a slow Bot Connector) is
+acknowledged with HTTP 202 and finishes in the background, so Teams has its answer in time; but never before what
+the activity asked for is committed (storage.turn_writes): an acknowledged submission is never lost. Invokes (whose
+answer is the HTTP body) are answered inline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -19,14 +26,17 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import Bot, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
 from msrest.serialization import Model
 
 from bot.auth import DebriefAuthentication
+from storage.turn_writes import CURRENT_TURN, TurnWrites
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
+ACK_WITHIN_S = 3.0
+"""Teams waits about 15 s for an answer to an activity; a message turn answers within this, finished or not."""
 
 
 def tenant_of(activity: Activity) -> str | None:
@@ -42,6 +52,7 @@ class DebriefAdapter(CloudAdapter):
         super().__init__(authentication)
         self.authentication = authentication
         self._allowed_tenants = allowed_tenants
+        self._turns: set[asyncio.Future[Any]] = set()
 
     async def process(self, request: web.Request, bot: Bot, ws_response: Any = None) -> web.Response:
         if request.method != "POST":
@@ -73,10 +84,54 @@ class DebriefAdapter(CloudAdapter):
             log.warning("refused an activity from a tenant that is not allowed")
             return _error(403, "This bot serves only its own organisation.")
 
-        invoke_response = await self.process_activity(auth_result, activity, bot.on_turn)
+        if activity.type == ActivityTypes.invoke or activity.delivery_mode == DeliveryModes.expect_replies:
+            invoke_response = await self.process_activity(auth_result, activity, bot.on_turn)
+        else:
+            writes = TurnWrites()
+            token = CURRENT_TURN.set(writes)
+            try:
+                turn = asyncio.ensure_future(self.process_activity(auth_result, activity, bot.on_turn))
+            finally:
+                CURRENT_TURN.reset(token)
+            self._turns.add(turn)
+            turn.add_done_callback(self._turn_done)
+            try:
+                invoke_response = await asyncio.wait_for(asyncio.shield(turn), ACK_WITHIN_S)
+            except TimeoutError:
+                if not await _committed_or_finished(writes, turn):
+                    invoke_response = turn.result()
+                else:
+                    return web.Response(status=202)  # acknowledged: the reply goes when the connector answers
         if invoke_response is None:
             return web.Response(status=201)
         return web.json_response(data=_json_ready(invoke_response.body), status=invoke_response.status)
+
+    def _turn_done(self, turn: asyncio.Future[Any]) -> None:
+        self._turns.discard(turn)
+        if not turn.cancelled() and turn.exception() is not None:
+            log.error("a turn failed after it was acknowledged", exc_info=turn.exception())
+
+    async def drain(self, timeout_s: float) -> None:
+        """At shutdown: let acknowledged turns finish sending their replies, then cancel what is left."""
+        if not self._turns:
+            return
+        pending = set(self._turns)
+        _, late = await asyncio.wait(pending, timeout=timeout_s)
+        for turn in late:
+            turn.cancel()
+        for turn in late:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await turn
+
+
+async def _committed_or_finished(writes: TurnWrites, turn: asyncio.Future[Any]) -> bool:
+    """Wait until the turn has nothing uncommitted (True) or has finished (False), whichever comes first."""
+    settled = asyncio.ensure_future(writes.settled.wait())
+    try:
+        await asyncio.wait({settled, turn}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        settled.cancel()
+    return not turn.done()
 
 
 def _json_ready(body: Any) -> Any:

@@ -95,6 +95,7 @@ def create_app(
         yield
         stop.set()
         dispatcher.wake()
+        await adapter.drain(timeout_s=10)  # message turns acknowledged before their replies were sent
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=10)

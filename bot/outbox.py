@@ -396,8 +396,34 @@ class Dispatcher:
             )
             self.metrics.count_send("failed")
             return
-        await outbox_store.mark_sent(engine, message_id=item.id, instance=self.instance, now=self.services.now())
+        await self._mark_sent(item)
         self.metrics.count_send("sent")
+
+    async def _mark_sent(self, item: outbox_store.ClaimedMessage) -> None:
+        await self._after_send(
+            item,
+            lambda: outbox_store.mark_sent(
+                self.services.engine, message_id=item.id, instance=self.instance, now=self.services.now()
+            ),
+        )
+
+    async def _after_send(self, item: outbox_store.ClaimedMessage, write: Callable[[], Awaitable[None]]) -> None:
+        """Record a send Teams has taken. It cannot be taken back, so if the database is briefly unreachable this
+        waits for it (within the row's lease, which no other instance can claim it in) rather than leaving the row to
+        be claimed and posted again when the lease runs out."""
+        deadline = time.monotonic() + 0.9 * self.lease.total_seconds()
+        delay = 0.25
+        while True:
+            try:
+                await write()
+                return
+            except Exception:
+                if time.monotonic() + delay >= deadline:
+                    raise
+                if delay < 1.0:  # once, not every second of an outage
+                    log.warning("outbox message %s was sent but could not be recorded; retrying", item.id)
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, 1.0)
 
     async def _blocked(self, item: outbox_store.ClaimedMessage, attempts: int, error: SendError) -> None:
         """The person blocked or removed the bot: the row fails saying so and, for a one-to-one message, the case
@@ -439,7 +465,10 @@ class Dispatcher:
                 thread = await self.connector.start_channel_thread(
                     service_url, s.settings.review_team_channel_id, tenant, card_message(card)
                 )
-                await save_case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD, thread=thread)
+                case_id = message.case_id
+                await self._after_send(
+                    item, lambda: save_case_thread(s.engine, case_id=case_id, purpose=TRIAGE_THREAD, thread=thread)
+                )
             case Audience.TRIAGE_THREAD:
                 existing = await case_thread(s.engine, case_id=message.case_id, purpose=TRIAGE_THREAD)
                 if existing is None:

@@ -28,7 +28,7 @@ class Services:
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def uow(self, activity_key: str | None = None) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, activity_key=activity_key)
+        return SqlUnitOfWork(self.engine, activity_key=activity_key, clock=self.clock)
 
     def now(self) -> datetime:
         return self.clock()

@@ -160,14 +160,21 @@ async def submit_nomination(call: VerbCall) -> Card:
 # --- Triage -------------------------------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1
+"""The largest id any row can have (a signed 64-bit integer in SQLite and PostgreSQL)."""
+
+
 def case_id_of(data: dict[str, Any]) -> int:
     raw = data.get("caseId")
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise NotFound("This card does not name a case.")
     try:
-        return int(raw)
+        number = int(raw)
     except ValueError:
         raise NotFound("This card does not name a case.") from None
+    if abs(number) > MAX_ID:  # beyond any database's integer: no such case, rather than a driver error
+        raise NotFound("This card does not name a case.")
+    return number
 
 
 def text_of(data: dict[str, Any], name: str) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.verbs import VerbCall, case_id_of, message_card, verb
+from bot.verbs import MAX_ID, VerbCall, case_id_of, message_card, verb
 from cards.chronology import (
     ADD_ENTRY_VERB,
     CONFLICTS_VERB,
@@ -54,9 +54,12 @@ def number_of(data: dict[str, Any], name: str, missing: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise NotFound(missing)
     try:
-        return int(raw)
+        number = int(raw)
     except ValueError:
         raise NotFound(missing) from None
+    if abs(number) > MAX_ID:  # beyond any database's integer: no such row, rather than a driver error
+        raise NotFound(missing)
+    return number
 
 
 def entry_values(data: dict[str, Any]) -> dict[str, object]:

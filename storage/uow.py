@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, time
 from typing import Any, Self
@@ -81,6 +81,7 @@ from debrief.partners import InvitationStatus, PartnerInvitation, PartnerSummary
 from debrief.retention import DecisionKind, Holding, HoldingKind, RetentionDecision, holdings_of
 from storage import audit_chain
 from storage import tables as t
+from storage.turn_writes import CURRENT_TURN, TurnWrites
 
 # Built once: compiling a statement per call was a measurable share of a submit's CPU (see make bench).
 _INSERT_CASE = insert(t.cases)
@@ -124,9 +125,18 @@ _NEXT_NUMBER = {"postgresql": _next_number_statement(postgresql), "sqlite": _nex
 class SqlUnitOfWork:
     """One transaction. `activity_key` names the Teams activity being answered, for replay protection."""
 
-    def __init__(self, engine: AsyncEngine, *, activity_key: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        activity_key: str | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._engine = engine
         self.activity_key = activity_key
+        self.clock = clock
+        """Stamps the rows the unit of work writes itself (outbox, processed activities) with the app's time, the
+        time the dispatcher claims due messages by."""
         self._connection: AsyncConnection | None = None
         self._processed_case_id: int | None = None
         self._mark = False
@@ -146,10 +156,24 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self)
         self.oversight = SqlOversightRepository(self)
         self.digests = SqlDigestRepository(self)
+        self._turn: TurnWrites | None = None
+
+    def _settle(self) -> None:
+        """This unit of work is closed: it left nothing uncommitted for the turn it serves."""
+        if self._turn is not None:
+            self._turn.closed()
+            self._turn = None
 
     async def __aenter__(self) -> Self:
-        self._connection = await self._engine.connect()
-        await self._connection.begin()
+        self._turn = CURRENT_TURN.get()
+        if self._turn is not None:
+            self._turn.opened()
+        try:
+            self._connection = await self._engine.connect()
+            await self._connection.begin()
+        except BaseException:
+            self._settle()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -160,6 +184,7 @@ class SqlUnitOfWork:
         finally:
             await self._connection.close()
             self._connection = None
+            self._settle()
 
     @property
     def connection(self) -> AsyncConnection:
@@ -181,7 +206,7 @@ class SqlUnitOfWork:
                     {
                         "activity_key": self.activity_key,
                         "case_id": self._processed_case_id,
-                        "processed_at": datetime.now(UTC),
+                        "processed_at": self.clock(),
                     },
                 )
             # The audit records go last: chaining them holds the chain's lock only until the commit just after, and a
@@ -1428,7 +1453,7 @@ class SqlOutbox:
     async def flush(self) -> None:
         if not self._pending:
             return
-        now = datetime.now(UTC)
+        now = self._uow.clock()
         rows = [
             {
                 "created_at": now,
