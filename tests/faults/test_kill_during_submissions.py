@@ -93,7 +93,9 @@ async def _drained(engine: AsyncEngine, up_to_id: int, timeout_s: float = 40.0) 
         raise AssertionError(f"the outbox was not drained in {timeout_s}s: {Counter(rows).most_common(5)}") from None
 
 
-@pytest.mark.parametrize("database", ["postgres", "sqlite"])
+# PostgreSQL, what production runs on. SQLite passes too (`-k` with "sqlite" added here); it is left out of the
+# routine run to keep the whole suite well under fifteen minutes on two cores.
+@pytest.mark.parametrize("database", ["postgres"])
 async def test_kill_9_mid_load_loses_and_duplicates_nothing(
     database: str, request: pytest.FixtureRequest, tmp_path: Path, figures: Figures
 ) -> None:
@@ -176,9 +178,7 @@ async def test_kill_9_mid_load_loses_and_duplicates_nothing(
                     outbox_any = await per_case(t.outbox, t.outbox.c.case_id.is_not(None))
                     threads = await per_case(t.case_threads, t.case_threads.c.purpose == "triage")
                     killed_queued = await per_case(t.outbox, t.outbox.c.id <= queued_before)
-                    numbers = dict(
-                        (await connection.execute(select(t.cases.c.id, t.cases.c.case_number))).tuples().all()
-                    )
+                    numbers = dict((await connection.execute(select(t.cases.c.id, t.cases.c.case_number))).all())
                     chain = await connection.run_sync(check_chain)
             finally:
                 await engine.dispose()
