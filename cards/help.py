@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Set
 
 from cards.common import Card, actions, build, heading, paragraph, verb
-from debrief.permissions import Role
+from debrief.permissions import Role, manages_retention, produces_disclosure_bundles
 
 OPEN_NOMINATION_VERB = "nomination.open"
-DISCLOSURE_ROLES = frozenset({Role.INFORMATION_MANAGER, Role.DISCLOSURE_OFFICER})
 
 
 def help_card(roles: Set[Role] = frozenset()) -> Card:
@@ -20,7 +19,7 @@ def help_card(roles: Set[Role] = frozenset()) -> Card:
                 "every item, the documents, the records and the audit extract. It is sent to you only, in this chat."
             )
         ]
-        if roles & DISCLOSURE_ROLES
+        if produces_disclosure_bundles(roles)
         else []
     )
     retention = (
@@ -31,7 +30,7 @@ def help_card(roles: Set[Role] = frozenset()) -> Card:
                 "with your rationale. In this chat only."
             )
         ]
-        if Role.INFORMATION_MANAGER in roles
+        if manages_retention(roles)
         else []
     )
     return build(

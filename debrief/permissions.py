@@ -6,7 +6,7 @@ reads case content or changes anything, inside the same unit of work as the chan
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
@@ -157,16 +157,26 @@ def _oversees_actions_by_case(actor: Actor, case: Case | None, relation: Relatio
     return bool(actor.roles & {Role.WORKING_GROUP, Role.REVIEW_TEAM})
 
 
+def manages_retention(roles: Set[Role]) -> bool:
+    """The information manager reviews retention, places legal holds and reads the audit log (also what the help
+    card offers them)."""
+    return Role.INFORMATION_MANAGER in roles
+
+
+def produces_disclosure_bundles(roles: Set[Role]) -> bool:
+    return bool(roles & {Role.INFORMATION_MANAGER, Role.DISCLOSURE_OFFICER})
+
+
 def _is_information_manager(actor: Actor, case: Case | None, relation: Relation) -> bool:
-    return actor.has(Role.INFORMATION_MANAGER)
+    return manages_retention(actor.roles)
 
 
 def _may_produce_disclosure_bundle(actor: Actor, case: Case | None, relation: Relation) -> bool:
-    return case is not None and bool(actor.roles & {Role.INFORMATION_MANAGER, Role.DISCLOSURE_OFFICER})
+    return case is not None and produces_disclosure_bundles(actor.roles)
 
 
 def _is_information_manager_for_case(actor: Actor, case: Case | None, relation: Relation) -> bool:
-    return case is not None and actor.has(Role.INFORMATION_MANAGER)
+    return case is not None and manages_retention(actor.roles)
 
 
 class Permission(Enum):
